@@ -21,7 +21,8 @@ def test_loss_decreases_on_real_text(fixture_mix: Path, tmp_path: Path) -> None:
     first = log[0]["loss"]
     assert abs(first - np.log(257)) < 0.15  # a fresh model is ~uniform over the byte vocabulary
     last = float(np.mean([r["loss"] for r in log[-20:]]))
-    assert last < 3.7 and last < first - 1.5
+    # measured drop ~2.2 nats (5.49 -> 3.31); require well under that, relative to the run's own start
+    assert first - last > 1.2, (first, last)
     assert result.steps == 200 and result.tokens == 200 * 8 * 64 == log[-1]["tokens"]
     assert all(r["data_time"] < r["step_time"] for r in log)
     assert log[0]["lr"] == pytest.approx(3e-3 / 20) and log[20]["lr"] == pytest.approx(3e-3)
