@@ -10,6 +10,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 INPUT_TYPES = ("response", "conversion")
+# Standard WARC types that hold no page: the reader skips these and only these without a row.
+SKIPPED_TYPES = ("warcinfo", "request", "metadata", "resource", "revisit", "continuation")
 
 
 def warcio_records(path: Path) -> list[tuple[str, int, str | None]]:
@@ -23,7 +25,8 @@ def warcio_records(path: Path) -> list[tuple[str, int, str | None]]:
 
 
 def warcio_inputs(path: Path) -> list[tuple[str, int, str | None]]:
-    return [r for r in warcio_records(path) if r[0] in INPUT_TYPES]
+    """Records that must each leave one row: pages, and records with no or an unknown WARC-Type."""
+    return [r for r in warcio_records(path) if r[0] not in SKIPPED_TYPES]
 
 
 def gzip_members(data: bytes) -> list[tuple[int, bytes]]:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from dolmalike.core.document import Document
 from dolmalike.core.hashing import doc_id_for
 from dolmalike.readers.jsonl import read_jsonl
+from dolmalike.readers.unique_ids import unique_doc_ids
 from dolmalike.readers.warc import DEFAULT_MAX_RECORD_BYTES, open_input, read_warc
 
 WARC = "warc"
@@ -67,7 +68,8 @@ def open_reader(
     source: str | None = None,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[Document]:
-    """Documents of one input file (= one partition), in file order; never raises on bad input.
+    """Documents of one input file (= one partition), in file order, with unique doc_ids; never
+    raises on bad input.
 
     `source`: None means "commoncrawl" for WARC/WET, and each line's own source for JSONL.
     """
@@ -78,7 +80,9 @@ def open_reader(
         except Exception as e:  # noqa: BLE001 - reported as an error record below
             return _single_error(path, partition, source, f"cannot open: {type(e).__name__}: {e}")
     if fmt == WARC:
-        return read_warc(path, partition, source or "commoncrawl", max_record_bytes)
+        return unique_doc_ids(
+            read_warc(path, partition, source or "commoncrawl", max_record_bytes), partition
+        )
     if fmt == JSONL:
         return read_jsonl(path, partition, source)
     return _single_error(path, partition, source, "unrecognised input format (expected WARC/WET or JSONL)")

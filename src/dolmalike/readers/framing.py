@@ -33,6 +33,7 @@ _HEAD_CAP = 64 << 10  # WARC headers larger than this are treated as broken (fas
 _TAIL_CAP = 256
 _OUT_CAP = 1 << 20  # bounded decompression: a 50 MB record never sits in memory
 _RECORD_END = b"\r\n\r\n"
+_PROBE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,40 @@ def at_clean_eof(fh: BinaryIO, pos: int) -> bool:
         if block.strip(b"\r\n\t \x00"):
             return False
     return True
+
+
+def gzip_member_consistent(fh: BinaryIO, offset: int, end: int) -> bool:
+    """Cheap check of the gzip member [offset, end): the uncompressed size in its trailer (ISIZE)
+    equals header + Content-Length + CRLFCRLF. Only the trailer and the header are read.
+
+    False means "look closer" (`inspect_frame`): padding or several records in one member also
+    give False without being errors. A Content-Length off by a byte or two passes every check
+    fastwarc makes, since the member boundary resynchronises it.
+    """
+    fh.seek(end - 4)
+    isize = int.from_bytes(fh.read(4), "little")
+    fh.seek(offset)
+    d = zlib.decompressobj(31)
+    head, pos = b"", offset
+    while pos < end and len(head) < _HEAD_CAP and _RECORD_END not in head:
+        chunk = fh.read(min(_PROBE, end - pos))
+        if not chunk:
+            return False
+        pos += len(chunk)
+        try:
+            head += d.decompress(chunk, _HEAD_CAP - len(head))
+        except zlib.error:
+            return False
+        if d.unconsumed_tail:
+            break
+    parsed = _parse_head(head)
+    if isinstance(parsed, str):
+        return False
+    hlen, fields = parsed
+    cl_value = fields.get("content-length")
+    if content_length_problem(cl_value):
+        return False
+    return (hlen + int(cl_value) + len(_RECORD_END)) & 0xFFFFFFFF == isize  # type: ignore[arg-type]
 
 
 def _plausible_start(fh: BinaryIO, cand: int, framing: str) -> bool:
@@ -150,8 +185,15 @@ def _check_record(head: bytes, total: int, tail: bytes = b"") -> tuple[str | Non
         extra = total - expected
         if head[expected : expected + 5] == b"WARC/":
             return None, fields  # several records in one gzip member: not checkable further
-        if extra <= len(tail) and not tail[len(tail) - extra :].strip(b"\r\n\t \x00"):
-            return None, fields  # extra blank lines after the record: harmless padding
+        n = len(_RECORD_END)
+        if (
+            extra + n <= len(tail)
+            and tail[len(tail) - extra - n : len(tail) - extra] == _RECORD_END
+            and not tail[len(tail) - extra :].strip(b"\r\n\t \x00")
+        ):
+            # extra blank lines after the record's CRLFCRLF: harmless padding (a Content-Length
+            # one byte short would also leave only "\n" over, but no CRLFCRLF where it says)
+            return None, fields
         return (
             f"Content-Length {cl} is smaller than the record ({total - hlen} bytes follow the header)",
             fields,

@@ -10,6 +10,7 @@ member around the whole file, they are fastwarc's approximate stream positions.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import BinaryIO
 
 from dolmalike.core.document import Document
@@ -43,13 +44,14 @@ def read_warc(
     except Exception as e:  # noqa: BLE001 - bad input is reported, never raised
         yield st.emit(st.error(0, f"cannot open: {type(e).__name__}: {e}"))
         return
-    with fh:
+    checker = _second_handle(path)
+    with fh, checker or nullcontext():
         seg: Segment | None = None
         try:
             framing = sniff_framing(fh.read(8))
             start: int | None = 0
             while start is not None:
-                seg = Segment(fh, framing, start, st)
+                seg = Segment(fh, framing, start, st, checker)
                 start = yield from seg.run()
         except Exception as e:  # noqa: BLE001 - e.g. a network error mid-stream
             at = 0
@@ -57,3 +59,16 @@ def read_warc(
                 yield from seg.flush()  # the held-back record was complete; only unverified
                 at = seg.last_pos if seg.last_pos is not None else seg.start
             yield st.emit(st.error(at, f"reading stopped: {type(e).__name__}: {e}"))
+
+
+def _second_handle(path: str) -> BinaryIO | None:
+    """A local file opened again, for the per-record extent check; remote streams get none
+    (each seek would be another ranged request)."""
+    from dolmalike.fetch.remote import is_remote, local_path
+
+    if is_remote(path):
+        return None
+    try:
+        return open(local_path(path), "rb")  # noqa: SIM115 - closed by read_warc's with
+    except OSError:
+        return None

@@ -1,8 +1,11 @@
 """fastwarc records -> Documents: provenance, HTTP payload, and per-record problems.
 
 `FileState.convert` looks at one record. Input records are WARC `response` and WET
-`conversion` records; warcinfo is read for the crawl name; everything else is skipped (but its
-length is still checked, since a short record means the file is damaged there).
+`conversion` records; warcinfo is read for the crawl name; the other standard types (request,
+metadata, resource, revisit, continuation) hold no page to extract and are skipped (but their
+length is still checked, since a short record means the file is damaged there). A record with
+no WARC-Type or one outside the standard becomes an error row: it may well be a page, and
+skipping it would lose it without a trace.
 A record whose framing is wrong comes back as `Broken` (the caller must resynchronise); a
 record that is framed fine but unusable (too large, undecodable payload) comes back as an error
 Document and reading simply goes on.
@@ -24,6 +27,7 @@ from dolmalike.readers.payload import PayloadDecodeError, decode_http_body
 _CRAWL_RE = re.compile(r"CC-MAIN-\d{4}-\d{2}(?!\d)")
 _IS_PART_OF = re.compile(rb"^isPartOf:\s*(\S+)", re.MULTILINE)
 INPUT_TYPES = (WarcRecordType.response, WarcRecordType.conversion)
+_UNTYPED = (WarcRecordType.no_type, WarcRecordType.unknown)
 
 
 def crawl_from_name(name: str | None) -> str | None:
@@ -103,6 +107,13 @@ class FileState:
                 if m := _IS_PART_OF.search(body):
                     self.crawl = m.group(1).decode("utf-8", "replace")
                 return None
+            if rtype in _UNTYPED:
+                got = rec.consume()
+                if got < cl:
+                    return Broken(short_read(cl, got), record_id, url)
+                value = headers.get("WARC-Type")
+                what = f"unknown WARC-Type {value!r}" if value else "no WARC-Type"
+                return self.error(rec.stream_pos, f"record has {what}; not read", record_id, url)
             if rtype not in INPUT_TYPES or cl > self.max_record_bytes:
                 # skip without holding the bytes; still count them to notice truncation
                 got = rec.consume()

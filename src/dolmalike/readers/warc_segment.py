@@ -27,6 +27,7 @@ from dolmalike.readers.framing import (
     Frame,
     at_clean_eof,
     find_next_frame,
+    gzip_member_consistent,
     inspect_frame,
 )
 from dolmalike.readers.warc_records import Broken, FileState
@@ -49,8 +50,13 @@ class Segment:
     `run()` yields Documents and returns where to resume (None: the file is done).
     """
 
-    def __init__(self, fh: BinaryIO, framing: str, start: int, st: FileState) -> None:
+    def __init__(
+        self, fh: BinaryIO, framing: str, start: int, st: FileState, checker: BinaryIO | None = None
+    ) -> None:
         self.fh, self.framing, self.start, self.st = fh, framing, start, st
+        # A second handle on the same (local) file, to check each input record's extent on disk
+        # without moving fastwarc's read position; None (remote streams): no per-record check.
+        self.checker = checker
         self.pending: Document | None = None  # the last input record, held until the next one parses
         self.last_pos: int | None = None  # offset of the last record fastwarc returned (any type)
         self.aligned = True  # gzip: every record starts its own member (stream_pos strictly grows)
@@ -71,6 +77,8 @@ class Segment:
             pos = rec.stream_pos
             if self.last_pos is not None and pos <= self.last_pos:
                 self.aligned = False
+            if self.pending is not None and (problem := self._extent_problem(self.pending, pos)):
+                self.pending = self.st.replace_with_error(self.pending, problem + _skip_note(pos))
             yield from self.flush()  # a record parsed after the held-back one, so that one was whole
             self.last_pos = pos
             out = self.st.convert(rec)
@@ -103,6 +111,19 @@ class Segment:
             self.fh.seek(pos)
             return self.fh.read(3) == _GZIP_MEMBER_MAGIC
         return False
+
+    def _extent_problem(self, doc: Document, end: int) -> str | None:
+        """Whether the input record `doc`, which fastwarc read without complaint and which the next
+        record shows to end at `end`, is really framed as its Content-Length says."""
+        off = doc.warc_offset
+        if self.checker is None or off is None or end <= off:
+            return None
+        if self.framing == GZIP:
+            if not self.aligned or gzip_member_consistent(self.checker, off, end):
+                return None
+        elif self.framing != RAW:
+            return None
+        return inspect_frame(self.checker, off, self.framing).problem
 
     def _find_next(self, pos: int) -> int | None:
         return None if self.framing == OPAQUE else find_next_frame(self.fh, pos, self.framing)

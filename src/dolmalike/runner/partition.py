@@ -60,6 +60,7 @@ class PartitionProcessor:
 
     def _process(self, partition: str) -> None:
         from dolmalike.readers.dispatch import open_reader
+        from dolmalike.readers.unique_ids import RENAMED
 
         spec = PipelineSpec.from_dict(self.spec)
         layout = RunLayout.of(self.run_dir)
@@ -83,6 +84,8 @@ class PartitionProcessor:
                 row = doc.provenance()
                 row.update(partition=doc.partition, ordinal=doc.ordinal)
                 records.append(row)
+                if note := doc.metadata.get(RENAMED):
+                    ctx.decide(doc, "read", "renamed", note)
                 if doc.error:
                     ctx.decide(doc, "read", "error", doc.error)
                     continue
