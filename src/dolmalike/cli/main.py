@@ -22,6 +22,7 @@ COMMANDS: tuple[str, ...] = (
     "verify",
     "train",
     "batch",
+    "spikes",
     "ablate",
     "classifier",
     "mix",

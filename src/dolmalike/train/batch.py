@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.train.config import TrainConfig
-from dolmalike.train.data import InstanceOrder, Instances, TokenStore
+from dolmalike.train.data import Instances, TokenStore
 from dolmalike.train.traindir import load_info
 
 PROVENANCE_COLUMNS = ("url", "warc_path", "warc_offset", "crawl")
@@ -109,12 +109,20 @@ def _provenance(mix_dir: Path, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def step_segments(
-    mix_dir: Path, cfg: TrainConfig, step: int, store: TokenStore | None = None
+    mix_dir: Path,
+    cfg: TrainConfig,
+    step: int,
+    store: TokenStore | None = None,
+    info: dict[str, Any] | None = None,
+    train_dir: Path | None = None,
 ) -> tuple[np.ndarray, list[Segment], Instances]:
-    """The step's instance ids and the document segments that make up each instance."""
+    """The step's instance ids and the document segments that make up each instance; `info` (a
+    train.json) and `train_dir` give a replay's exclusions (train.exclusion)."""
+    from dolmalike.train.exclusion import ordering_for
+
     store = store or TokenStore(mix_dir / "shards")
     instances = Instances(store, cfg.seq_len)
-    ids = InstanceOrder(instances.n, cfg.seed).step(step, cfg.batch_size)
+    ids = ordering_for(info or {}, Path(train_dir or "."), instances, cfg.seed).step(step, cfg.batch_size)
     sidecars = SidecarIndex(store.dir, store.shard_names)
     segments: list[Segment] = []
     for slot, inst in enumerate(ids.tolist()):
@@ -149,7 +157,7 @@ def describe_step(train_dir: str | Path, step: int, *, with_ids: bool = False) -
     mix_dir = Path(info["mix_dir"])
     store = TokenStore(mix_dir / "shards")
     _check_shards(info, store)
-    ids, segments, instances = step_segments(mix_dir, cfg, step, store)
+    ids, segments, instances = step_segments(mix_dir, cfg, step, store, info, Path(train_dir))
     prov = _provenance(mix_dir, [s.doc_id for s in segments])
     by_slot: list[dict[str, Any]] = []
     for slot, inst in enumerate(ids.tolist()):

@@ -56,6 +56,7 @@ def order_key(info: dict[str, Any]) -> dict[str, Any]:
         "seq_len": c["seq_len"],
         "batch_size": c["batch_size"],
         "seed": c["seed"],
+        "exclusion": {k: v for k, v in (info.get("intervention") or {}).items() if k != "from"},
     }
 
 

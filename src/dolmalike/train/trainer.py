@@ -26,7 +26,8 @@ from dolmalike.core.errors import DolmalikeError
 from dolmalike.io.atomic import atomic_write_json
 from dolmalike.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, set_rng_state
 from dolmalike.train.config import TrainConfig
-from dolmalike.train.data import InstanceOrder, Instances, TokenStore, rank_slice
+from dolmalike.train.data import Instances, TokenStore, rank_slice
+from dolmalike.train.exclusion import Intervention, StepOrder, dirty_instances, ordering_for
 from dolmalike.train.metrics import TrainLog, batch_sha256
 from dolmalike.train.model import GPT, lm_loss
 from dolmalike.train.runtime import Dist, autocast, autocast_dtype, init_distributed, resolve_device
@@ -70,6 +71,8 @@ def _write_info(
     }
     if layout.info.is_file():
         old = json.loads(layout.info.read_text())
+        if "intervention" in old and "intervention" not in info:  # a plain --resume of a replay
+            info["intervention"] = old["intervention"]
         if not resume:
             raise DolmalikeError(
                 f"{layout.root} already holds a training run; pass --resume or use a new --out"
@@ -156,9 +159,11 @@ def train(
     resume: bool = False,
     stop_at: int | None = None,
     progress: bool = True,
+    intervention: Intervention | None = None,
 ) -> TrainResult:
     """Train on MIX_DIR's shards into TRAIN_DIR. `stop_at` ends the run early (after a checkpoint)
-    without changing the schedule, which is how tests and preemptible jobs interrupt a run."""
+    without changing the schedule, which is how tests and preemptible jobs interrupt a run.
+    `intervention` excludes documents from its step on (train.exclusion; audit.replay sets it up)."""
     mix_dir, layout = Path(mix_dir), TrainLayout.of(out_dir)
     dist = init_distributed()
     device = resolve_device(cfg, dist)
@@ -168,7 +173,16 @@ def train(
 
     store = TokenStore(mix_dir / "shards")
     instances = Instances(store, cfg.seq_len)
-    order = InstanceOrder(instances.n, cfg.seed)
+    extra_info: dict[str, Any] = {}
+    order: StepOrder
+    if intervention is not None:
+        dirty = dirty_instances(instances, set(intervention.doc_ids))
+        extra_info["intervention"] = intervention.record(len(dirty))
+        order = ordering_for(extra_info, layout.root, instances, cfg.seed, dirty=dirty)
+    elif resume and layout.info.is_file():  # a resumed replay keeps its exclusion
+        order = ordering_for(json.loads(layout.info.read_text()), layout.root, instances, cfg.seed)
+    else:
+        order = ordering_for({}, layout.root, instances, cfg.seed)
     vocab = cfg.vocab_size or store.vocab_size
     if vocab < store.vocab_size:
         raise DolmalikeError(f"vocab_size {vocab} is smaller than the tokenizer's {store.vocab_size}")
@@ -194,7 +208,8 @@ def train(
         layout.root.mkdir(parents=True, exist_ok=True)
         _write_info(
             layout, mix_dir, store, cfg, resume,
-            {"vocab_size": vocab, "n_instances": instances.n, "n_params": model.num_params(), "world_size": dist.world},
+            {"vocab_size": vocab, "n_instances": instances.n, "n_params": model.num_params(), "world_size": dist.world,
+             **extra_info},
         )  # fmt: skip
 
     fwd_model: torch.nn.Module = model
