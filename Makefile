@@ -4,8 +4,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 DL     := $(VENV)/bin/dolmalike
 DEMO   ?= runs/demo
+DEMO_CC ?= runs/demo-cc
 
-.PHONY: install demo test test-fast bench lint format clean
+.PHONY: install demo demo-cc test test-fast bench lint format clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +22,10 @@ install: $(PY)
 
 demo: $(PY)
 	$(DL) run pipelines/demo.yaml --out $(DEMO) --workers 2
+
+# every stage of the demo on the real Common Crawl / wget samples in ../shared/data
+demo-cc: $(PY)
+	$(DL) run pipelines/commoncrawl.yaml --out $(DEMO_CC) --workers 2
 
 test: $(PY)
 	@$(PY) -m pytest -q tests; rc=$$?; \

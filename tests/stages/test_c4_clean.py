@@ -95,3 +95,17 @@ def test_real_pages_partition_into_kept_modified_dropped(shared_data) -> None:
         detail = json.loads(by_id[doc.doc_id].detail)
         assert all(set(v) == {"lines", "chars"} for v in detail.values())
         assert doc.text and "\n\n" not in doc.text
+
+
+def test_record_language_puts_the_language_in_every_decision() -> None:
+    zh = "我们是一家专业的公司，为客户提供优质的服务。\n" * 3 + "他们说今天的天气非常好！\n" * 3
+    texts = [GOOD.rstrip("\n"), PAGE, "Short line.", zh.rstrip("\n")]
+    kept, ctx = _run(C4Clean(preset="multilingual", record_language=True), texts)
+    assert [d.doc_id for d in kept] == ["d0", "d1", "d3"]
+    details = [json.loads(d.detail) for d in ctx.decisions]
+    assert [d["language"] for d in details] == ["en", "en", "en", "zh"]
+    assert [d.decision for d in ctx.decisions] == ["kept", "modified", "dropped", "kept"]
+    assert details[1]["rules"]["policy"] == {"chars": 50, "lines": 1}
+    assert "rules" in details[2]
+    _, plain = _run(C4Clean(), texts)
+    assert plain.decisions[0].detail is None and "language" not in plain.decisions[1].detail

@@ -3,7 +3,7 @@ must agree with (field for field, dict order included)."""
 
 from dolmalike.taggers.badwords import lower_aligned, matcher
 from dolmalike.taggers.c4 import CITATION_RE, POLICY_SUBSTRINGS, C4Params, C4Result
-from dolmalike.taggers.text_utils import count_sentences
+from dolmalike.taggers.text_utils import count_sentences, split_cjk_words
 
 
 def reference_analyze(text: str, params: C4Params, full: bool = False) -> C4Result:
@@ -27,7 +27,8 @@ def reference_analyze(text: str, params: C4Params, full: bool = False) -> C4Resu
         line = raw.strip()
         rule = None
         cited = 0
-        if max_len != -1 and len(line) > max_len and any(len(w) > max_len for w in line.split()):
+        words = split_cjk_words(line) if p.cjk_words else line.split()
+        if max_len != -1 and len(line) > max_len and any(len(w) > max_len for w in words):
             rule = "too_long_word"
         else:
             clean = line
@@ -36,7 +37,7 @@ def reference_analyze(text: str, params: C4Params, full: bool = False) -> C4Resu
                 cited = len(line) - len(clean)
             if p.filter_no_terminal_punct and (not clean.endswith(end_marks) or clean.endswith("...")):
                 rule = "no_terminal_punct"
-            elif len(line.split()) < min_words:  # words before citation removal, as datatrove
+            elif len(words) < min_words:  # words before citation removal, as datatrove
                 rule = "too_few_words"
             line = clean
         if rule is not None:

@@ -148,3 +148,41 @@ def test_same_output_and_line_counts_as_datatrove_on_real_pages(real_texts) -> N
     }
     assert {r: ours.get(r, 0) for r in names} == {r: stats.get(k, 0) for r, k in names.items()}
     assert ours["no_terminal_punct"] > 10_000 and ours["kept"] > 5_000
+
+
+# Real prose from a CC-MAIN-2020-34 page (../shared/data/commoncrawl, resiliparse sample):
+# Chinese is written without spaces and ends its sentences with 。 ！ ？
+ZH_PAGE = (
+    "一次，他带领班组前往西北某戈壁执行施工任务，上级要求3个月之内完工。\n"
+    "在展会上，推开每一扇门，顾客都可以近距离欣赏到不同种类的艺术品。\n"
+    "特别专区“交叉视野：中国”是此届展览的一大亮点。\n"
+    "专区呈献了60多名中国艺术家的精选当代艺术品，聚焦中国当代艺术发展的动态与多元性。\n"
+    "新冠肺炎疫情为全球以至香港经济带来前所未见的挑战！\n"
+    "广东省人民政府首页  >  要闻动态\n"
+)
+
+
+def test_multilingual_preset_keeps_chinese_prose_that_datatrove_drops() -> None:
+    plain = analyze(ZH_PAGE, C4Params())
+    assert plain.drop_rule == "too_few_sentences"  # every line: no "." at the end
+    assert plain.removed["no_terminal_punct"][0] == 6
+    res = analyze(ZH_PAGE, C4Params.preset("multilingual"))
+    assert res.drop_rule is None
+    assert res.kept_lines == ZH_PAGE.splitlines()[:5]  # the navigation line still goes
+    assert res.removed == {"no_terminal_punct": [1, len("广东省人民政府首页  >  要闻动态")]}
+    assert res.n_sentences >= 5
+
+
+def test_cjk_words_count_characters_in_word_rules() -> None:
+    short = "短。\n" * 6  # "短" and "。": too few words even counted per character
+    assert analyze(short, C4Params.multilingual()).removed["too_few_words"][0] == 6
+    long_line = "长" * 1200 + "。\n"  # one 1,200-char "word" unless CJK characters are words
+    assert analyze(long_line * 5, C4Params(end_marks=("。",))).removed["too_long_word"][0] == 5
+    assert "too_long_word" not in analyze(long_line * 5, C4Params.multilingual()).removed
+    ko = "한국어는 띄어쓰기를 합니다.\n" * 5  # Hangul has spaces: same result either way
+    assert analyze(ko, C4Params()).kept_lines == analyze(ko, C4Params.multilingual()).kept_lines
+
+
+def test_unknown_preset_lists_multilingual() -> None:
+    with pytest.raises(DolmalikeError, match="multilingual"):
+        C4Params.preset("nope")

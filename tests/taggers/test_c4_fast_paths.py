@@ -12,6 +12,8 @@ from .c4_reference import reference_analyze
 PARAMS = {
     "datatrove": C4Params(),
     "tfds": C4Params.tfds(),
+    "multilingual": C4Params.multilingual(),
+    "multilingual_short_words": C4Params.multilingual(max_word_length=8),
     "short_words": C4Params(max_word_length=8, min_words_per_line=-1, min_num_sentences=-1),
     "no_filters": C4Params(filter_no_terminal_punct=False, remove_citations=False, filter_badwords=False),
 }
@@ -53,6 +55,13 @@ PIECES = [
     "\t",
     "word " * 3 + "verylongwordhere.",
     "Emoji 😀 line ends. 𑩂 here.",
+    "我们是一家专业的公司。",
+    "他说：「今天天气很好。」",
+    "日本語の文章です！",
+    "短い",
+    "한국어 문장입니다.",
+    "混合 text 和中文？",
+    "長" * 12 + "。",
 ]
 
 

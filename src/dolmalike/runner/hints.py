@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from dolmalike.manifests.dirs import connect_any
 
@@ -24,6 +25,11 @@ def next_steps(run_dir: Path, mix_dir: Path | None) -> list[str]:
     lines.append(
         f'dolmalike sql {run_dir} "SELECT status, stage, reason, count(*) n FROM documents GROUP BY ALL ORDER BY n DESC"'
     )
+    if _c4_records_language(con):
+        lines.append(
+            f"dolmalike sql {run_dir} \"SELECT json_extract_string(detail, '$.language') language, decision, "
+            "count(*) n FROM decisions WHERE stage = 'c4_clean' GROUP BY ALL ORDER BY language, decision\""
+        )
     if "dedup" in views:
         cluster = con.execute(
             "SELECT doc_id FROM dedup WHERE cluster_size > 1 ORDER BY cluster_size DESC, doc_id LIMIT 1"
@@ -44,3 +50,11 @@ def next_steps(run_dir: Path, mix_dir: Path | None) -> list[str]:
         )
     lines.append(f"dolmalike verify {run_dir}")
     return lines
+
+
+def _c4_records_language(con: Any) -> bool:
+    """Whether c4_clean ran with record_language (its decisions then name each page's language)."""
+    row = con.execute(
+        "SELECT count(*) FROM decisions WHERE stage = 'c4_clean' AND detail LIKE '%\"language\"%'"
+    ).fetchone()
+    return bool(row and row[0])

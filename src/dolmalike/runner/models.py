@@ -25,6 +25,12 @@ def _as_list(v: Any) -> list[str]:
     return [str(x) for x in v] if isinstance(v, list) else [str(v)]
 
 
+def _metric(held: dict[str, Any], name: str) -> str:
+    # None when the holdout has no positive (or no predicted positive) document
+    value = held.get(name)
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def _relativize_report(layout: RunLayout, model: Path) -> None:
     """The metrics report names files by absolute path; inside a run, record them relative to
     RUN_DIR so the run's outputs don't depend on where RUN_DIR lives."""
@@ -64,8 +70,7 @@ def train_models(
         held = report.get("holdout") or {}
         if held:
             print(
-                f"model {name}: held-out precision {held.get('precision', 0):.3f} "
-                f"recall {held.get('recall', 0):.3f}"
+                f"model {name}: held-out precision {_metric(held, 'precision')} recall {_metric(held, 'recall')}"
             )
         mark_done(marker)
     return out

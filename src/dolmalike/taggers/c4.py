@@ -35,7 +35,7 @@ from dolmalike.core.document import Document
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.taggers.badwords import lower_aligned, matcher, text_hits
 from dolmalike.taggers.base import SPANS, Tagger, tagger
-from dolmalike.taggers.text_utils import count_sentences, view
+from dolmalike.taggers.text_utils import count_sentences, split_cjk_words, view
 
 CITATION_RE = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
 POLICY_SUBSTRINGS: tuple[str, ...] = (
@@ -46,6 +46,8 @@ POLICY_SUBSTRINGS: tuple[str, ...] = (
     "use of cookies",
     "use cookies",
 )
+# full-width and half-width ideographic stops, full-width ! and ?, closing corner brackets
+CJK_END_MARKS: tuple[str, ...] = ("。", "｡", "！", "？", "．", "」", "』")
 LINE_RULES: tuple[str, ...] = ("too_long_word", "no_terminal_punct", "too_few_words", "javascript", "policy")
 DOC_RULES: tuple[str, ...] = ("lorem_ipsum", "curly_bracket", "badword", "too_few_sentences")
 
@@ -64,6 +66,9 @@ class C4Params:
     filter_policy: bool = True
     filter_badwords: bool = True
     badwords_lang: str = "en"
+    # Count each CJK character as a word (text_utils.split_cjk_words) in the word-count and
+    # word-length rules: zh/ja lines have no spaces, so they would otherwise be one word.
+    cjk_words: bool = False
 
     @classmethod
     def tfds(cls, **overrides: Any) -> C4Params:
@@ -73,6 +78,14 @@ class C4Params:
             "min_num_sentences": 3,
             "end_marks": (".", "?", "!", '"'),
         }
+        return cls(**{**base, **overrides})
+
+    @classmethod
+    def multilingual(cls, **overrides: Any) -> C4Params:
+        """datatrove's values, plus the full-width sentence ends 。！？ (and a closing CJK quote
+        after them) as end marks and CJK characters counted as words, so that Chinese and
+        Japanese prose is not removed line by line for having no "." and no spaces."""
+        base: dict[str, Any] = {"end_marks": (*cls.end_marks, *CJK_END_MARKS), "cjk_words": True}
         return cls(**{**base, **overrides})
 
     @classmethod
@@ -89,7 +102,9 @@ class C4Params:
             return cls(**overrides)
         if name == "tfds":
             return cls.tfds(**overrides)
-        raise DolmalikeError(f"unknown C4 preset {name!r}; valid presets: datatrove, tfds")
+        if name == "multilingual":
+            return cls.multilingual(**overrides)
+        raise DolmalikeError(f"unknown C4 preset {name!r}; valid presets: datatrove, tfds, multilingual")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -234,7 +249,7 @@ def _line_rules(text: str, stripped: list[str], rules: list[str | None], p: C4Pa
     max_len = p.max_word_length
     if max_len != -1:  # only a line longer than the limit can hold a longer word
         for i in compress(range(n), map(max_len.__lt__, map(len, stripped))):
-            if max(map(len, stripped[i].split())) > max_len:
+            if max(map(len, _words(stripped[i], p))) > max_len:
                 rules[i] = "too_long_word"
     cleaned = {}
     if p.remove_citations and "[" in text:
@@ -244,6 +259,10 @@ def _line_rules(text: str, stripped: list[str], rules: list[str | None], p: C4Pa
                 if len(c) != len(stripped[i]):
                     cleaned[i] = c
     return cleaned
+
+
+def _words(line: str, p: C4Params) -> list[str]:
+    return split_cjk_words(line) if p.cjk_words else line.split()
 
 
 def _survivors(stripped: list[str], final: list[str], rules: list[str | None], p: C4Params) -> list[int]:
@@ -262,6 +281,8 @@ def _survivors(stripped: list[str], final: list[str], rules: list[str | None], p
     if m > 0 and ok:  # words before citation removal, as datatrove; m - 1 splits tell
         sizes = map(len, map(str.split, [stripped[i] for i in ok], repeat(None), repeat(m - 1)))
         few = list(map(m.__gt__, sizes))
+        if p.cjk_words and any(few):
+            few = [f and len(split_cjk_words(stripped[i])) < m for i, f in zip(ok, few)]
         if any(few):
             for i in compress(ok, few):
                 rules[i] = "too_few_words"

@@ -26,9 +26,10 @@ from dolmalike.taggers.c4 import (
     C4Result,
     _first_badword_line,
     _sentence_rule,
+    _words,
 )
 from dolmalike.taggers.chars import CharBatch, LineBatch, char_batch, line_batch
-from dolmalike.taggers.text_utils import count_sentences, count_sentences_at, view
+from dolmalike.taggers.text_utils import count_sentences, count_sentences_at, split_cjk_words, view
 
 # line rule codes (0: none); the names, indexed by code
 RULE_NAMES: tuple[str | None, ...] = (
@@ -93,7 +94,7 @@ def _line_rules(cb: CharBatch, lb: LineBatch, rule: np.ndarray, p: C4Params) -> 
     size = lb.lend - lb.lstart
     if p.max_word_length != -1:  # only a line longer than the limit can hold a longer word
         for i in np.flatnonzero(size > p.max_word_length).tolist():
-            if max(map(len, _stripped(cb, lb, i).split())) > p.max_word_length:
+            if max(map(len, _words(_stripped(cb, lb, i), p))) > p.max_word_length:
                 rule[i] = _TOO_LONG
     cleaned = {}
     if p.remove_citations:
@@ -121,6 +122,9 @@ def _survivors(
     m = p.min_words_per_line
     if m > 0:  # words before citation removal, as datatrove
         few = ok & (lb.n_words() < m)
+        if p.cjk_words:  # a line of CJK text has few spaces: count its characters as words
+            for i in np.flatnonzero(few).tolist():
+                few[i] = len(split_cjk_words(_stripped(cb, lb, i))) < m
         rule[few] = _FEW
         ok &= ~few
     return ok

@@ -85,6 +85,23 @@ def split_words(text: str) -> list[str]:
     return words
 
 
+# Han ideographs, kana and CJK compatibility ideographs: scripts written without spaces
+# between words. Hangul is written with spaces, so Korean needs no special case.
+CJK_CHAR_RE = re.compile(
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0002ffff\U00030000-\U0003134f]"
+)
+
+
+def split_cjk_words(line: str) -> list[str]:
+    """Whitespace words, with every CJK character a word of its own (as BERT's basic
+    tokenizer splits Chinese): a line of Chinese or Japanese text has no spaces, so
+    whitespace-word rules would count it as one (possibly very long) word."""
+    if not CJK_CHAR_RE.search(line):
+        return line.split()
+    return CJK_CHAR_RE.sub(r" \g<0> ", line).split()
+
+
 # Runs of terminal punctuation, found with a BMP-only class (`re` gets very slow on a class
 # with astral-plane members): the rare line holding an astral-plane character is first
 # translated so its astral terminal marks become U+E000 (and a real U+E000 becomes U+E001).
