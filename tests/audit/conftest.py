@@ -40,7 +40,7 @@ def spiked_run(tmp_path_factory: pytest.TempPathFactory, spiked: tuple[Path, lis
     return out
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cli():
     from dolmalike.cli.main import main
 

@@ -38,6 +38,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--benchmarks", metavar="DIR", help="benchmark JSONL directory for zero-shot multiple choice"
     )
     p.add_argument("--eval-limit", type=int, metavar="N", help="items per multiple-choice task")
+    g = p.add_argument_group(
+        "replay and intervene",
+        "Branch from TRAIN_DIR's exact state before step N (its config, a kept checkpoint or an exact replay "
+        "to N) with documents removed from every batch from step N on: each window holding one is replaced "
+        "by a clean window chosen by hash(seed, position), so batch shapes stay equal and `batch` on the new "
+        "run shows exactly what it trained on. Writes OUT/replay_report.{json,md} comparing the loss curves.",
+    )
+    g.add_argument("--from", dest="from_dir", metavar="TRAIN_DIR", help="the run to branch from")
+    g.add_argument("--at-step", type=int, metavar="N", help="first step without the excluded documents")
+    g.add_argument("--exclude-docs", metavar="IDS_FILE", help="doc_ids to exclude, one per line")
+    g.add_argument(
+        "--exclude-where",
+        metavar="SQL",
+        help="exclude documents matching a WHERE fragment over the RUN_DIR's documents / attributes_<tagger> "
+        "/ dedup views, e.g. \"attributes_langid_v1.language <> 'en'\"",
+    )
     add_json_flag(p)
     p.set_defaults(func=handle)
 
@@ -56,7 +72,13 @@ def handle(args: argparse.Namespace) -> int:
             f"training needs the [train] extra (pip install 'dolmalike[train]'): {e}"
         ) from None
 
-    cfg = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
+    intervention = None
+    if args.from_dir is not None:
+        cfg, intervention = _replay_setup(args)
+    else:
+        if args.at_step is not None or args.exclude_docs or args.exclude_where:
+            raise DolmalikeError("--at-step / --exclude-docs / --exclude-where need --from TRAIN_DIR")
+        cfg = TrainConfig.from_yaml(args.config) if args.config else TrainConfig()
     overrides: dict = {}
     if args.steps is not None:
         overrides["max_steps"] = args.steps
@@ -81,9 +103,10 @@ def handle(args: argparse.Namespace) -> int:
             args.mix_dir,
             args.out,
             cfg,
-            resume=args.resume,
+            resume=args.resume or intervention is not None,
             stop_at=args.stop_at,
             progress=sys.stderr.isatty(),
+            intervention=intervention,
         )
     finally:
         shutdown_distributed(dist)
@@ -97,6 +120,14 @@ def handle(args: argparse.Namespace) -> int:
         "tokens": result.tokens,
         "checkpoint": str(result.checkpoint) if result.checkpoint else None,
     }
+    if intervention is not None:
+        from dolmalike.audit.replay import compare
+
+        rep = compare(args.from_dir, args.out, intervention.at_step)
+        summary["replay"] = {
+            k: rep[k] for k in ("at_step", "mean_difference", "spikes_original", "spikes_replay")
+        }
+        summary["replay"]["excluded_docs"] = len(intervention.doc_ids)
     if not args.no_eval and result.steps >= cfg.max_steps:
         from dolmalike.train.evaluate import evaluate
 
@@ -104,10 +135,34 @@ def handle(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     else:
-        print_table(["key", "value"], [[k, v] for k, v in summary.items() if k != "eval"])
+        print_table(["key", "value"], [[k, v] for k, v in summary.items() if k not in ("eval", "replay")])
+        if "replay" in summary:
+            r = summary["replay"]
+            print(f"\nreplay from step {r['at_step']} without {r['excluded_docs']} document(s): mean loss "
+                  f"difference {r['mean_difference']:+.4f}; spikes original {r['spikes_original']}, "
+                  f"replay {r['spikes_replay']} (details: {args.out}/replay_report.md)")  # fmt: skip
         if "eval" in summary:
             _print_eval(summary["eval"])
     return 0
+
+
+def _replay_setup(args: argparse.Namespace):
+    """(config, Intervention) for `--from`: NEW is seeded with the original's state before --at-step."""
+    from pathlib import Path
+
+    from dolmalike.audit.replay import check_same_mix, prepare, resolve_exclusion
+    from dolmalike.core.errors import DolmalikeError
+    from dolmalike.train.data import TokenStore
+
+    if args.at_step is None:
+        raise DolmalikeError("--from needs --at-step N")
+    if args.config or args.steps is not None or args.resume:
+        raise DolmalikeError("--from trains with TRAIN_DIR's own config; drop --config / --steps / --resume")
+    mix_dir, from_dir = Path(args.mix_dir), Path(args.from_dir)
+    store = TokenStore(mix_dir / "shards")
+    check_same_mix(mix_dir, from_dir, store)
+    doc_ids, _ = resolve_exclusion(mix_dir, store, args.exclude_docs, args.exclude_where)
+    return prepare(mix_dir, from_dir, args.out, args.at_step, doc_ids)
 
 
 def _print_eval(ev: dict) -> None:
