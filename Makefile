@@ -37,6 +37,7 @@ bench: $(PY)
 lint: $(PY)
 	$(VENV)/bin/ruff check src tests benchmarks taggers
 	$(VENV)/bin/ruff format --check src tests benchmarks taggers
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(PY)
 	$(VENV)/bin/ruff check --fix src tests benchmarks taggers

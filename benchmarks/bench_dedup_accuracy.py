@@ -44,7 +44,7 @@ from dolmalike.dedup.results import keep_order
 from dolmalike.dedup.shingles import shingle_hashes
 from dolmalike.dedup.steps import MinHashDedup
 from dolmalike.dedup.unionfind import UnionFind
-from dolmalike.runner.executor import ExecConfig
+from dolmalike.exec.executor import ExecConfig
 
 BANDS, ROWS = 14, 8
 

@@ -57,8 +57,8 @@ def child_imports(run_dir: Path, parts: list[str]) -> dict:
 def child_ours(run_dir: Path, parts: list[str]) -> dict:
     from dolmalike.dedup.minhash_tasks import read_stats
     from dolmalike.dedup.steps import MinHashDedup
+    from dolmalike.exec.executor import ExecConfig
     from dolmalike.manifests.layout import RunLayout
-    from dolmalike.runner.executor import ExecConfig
 
     layout = RunLayout.of(run_dir)
     t0 = time.perf_counter()

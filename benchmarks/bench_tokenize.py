@@ -22,11 +22,11 @@ from tokenizers import Tokenizer
 
 from dolmalike.core.document import Document
 from dolmalike.core.hashing import doc_id_for
+from dolmalike.core.schema import DOCUMENTS
 from dolmalike.io.docstore import write_docs
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.manifests.schema import DOCUMENTS
 from dolmalike.manifests.writer import write_rows
-from dolmalike.mix.api import build_mix
+from dolmalike.runner.build_mix import build_mix
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"

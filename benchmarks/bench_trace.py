@@ -21,11 +21,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dolmalike.core.schema import DOCUMENTS
 from dolmalike.io.atomic import atomic_write_json, atomic_write_parquet
 from dolmalike.manifests.layout import RunLayout
+from dolmalike.manifests.mix_layout import MixLayout, shard_name
 from dolmalike.manifests.query import connect
-from dolmalike.manifests.schema import DOCUMENTS
-from dolmalike.mix.layout import MixLayout, shard_name
 from dolmalike.tokenize.sidecar import (
     sidecar_table,
     write_index,

@@ -16,9 +16,9 @@ import pyarrow.parquet as pq
 from dolmalike.core.document import Document
 from dolmalike.core.hashing import doc_id_for
 from dolmalike.dedup.steps import ContentDedup, MinHashDedup, ParagraphDedup, UrlDedup
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.io.docstore import write_docs
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.runner.executor import ExecConfig
 from dolmalike.synth.rng import Rng
 
 PARTITIONS = ("part-a", "part-b", "part-c")

@@ -1,13 +1,13 @@
 import pyarrow.parquet as pq
 
+from dolmalike.core.decision import Decision
 from dolmalike.core.document import Document
 from dolmalike.dedup.paragraph_tasks import ATTRIBUTE_SCHEMA
 from dolmalike.dedup.steps import ParagraphDedup
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.io.docstore import write_docs
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.manifests.writer import write_decisions
-from dolmalike.runner.executor import ExecConfig
-from dolmalike.stages.base import Decision
 
 
 def _docs(partition, texts):

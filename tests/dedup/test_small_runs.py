@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 
+from dolmalike.core.decision import Decision
 from dolmalike.core.document import Document
 from dolmalike.dedup.evaluate import shingle_set
 from dolmalike.dedup.steps import ContentDedup, MinHashDedup, UrlDedup
 from dolmalike.dedup.survivors import dropped_doc_ids, surviving_doc_ids
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.io.docstore import write_docs
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.manifests.writer import write_decisions
-from dolmalike.runner.executor import ExecConfig
-from dolmalike.stages.base import Decision
 
 
 def _write(layout, partition, docs):

@@ -9,7 +9,7 @@ from dolmalike.dedup.minhash_tasks import read_stats
 from dolmalike.dedup.results import keep_order
 from dolmalike.dedup.steps import MinHashDedup
 from dolmalike.dedup.survivors import surviving_doc_ids
-from dolmalike.runner.executor import ExecConfig
+from dolmalike.exec.executor import ExecConfig
 
 from .helpers import clusters_of, rows, run_all
 

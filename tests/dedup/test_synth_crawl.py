@@ -24,9 +24,9 @@ from dolmalike.core.document import Document
 from dolmalike.dedup.evaluate import cluster_pairs, exact_similar_pairs, score_pairs, shingle_set
 from dolmalike.dedup.results import keep_order
 from dolmalike.dedup.steps import MinHashDedup
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.io.docstore import write_docs
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.runner.executor import ExecConfig
 from dolmalike.synth.page import iter_pages
 
 from .helpers import clusters_of, rows

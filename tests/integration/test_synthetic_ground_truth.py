@@ -3,8 +3,8 @@
 import pyarrow.parquet as pq
 import pytest
 
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.manifests.query import connect
-from dolmalike.runner.executor import ExecConfig
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
 

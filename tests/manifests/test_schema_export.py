@@ -32,6 +32,6 @@ def test_contract_columns_present():
 
 def test_document_provenance_matches_the_manifest_schema():
     from dolmalike.core.document import PROVENANCE_FIELDS
-    from dolmalike.manifests.schema import PROVENANCE
+    from dolmalike.core.schema import PROVENANCE
 
     assert tuple(name for name, _ in PROVENANCE) == PROVENANCE_FIELDS

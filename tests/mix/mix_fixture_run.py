@@ -18,9 +18,9 @@ import pyarrow as pa
 
 from dolmalike.core.document import Document
 from dolmalike.core.hashing import doc_id_for, hash_unit
+from dolmalike.core.schema import DEDUP, DOCUMENTS
 from dolmalike.io.docstore import write_docs
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.manifests.schema import DEDUP, DOCUMENTS
 from dolmalike.manifests.writer import write_attributes, write_rows
 
 DOLMA_FILE = "dolma/CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"

@@ -8,8 +8,8 @@ from mix_fixture_run import attrs, run_cli, write_spec
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import hash_u64, hash_unit
 from dolmalike.manifests.dirs import connect_any
-from dolmalike.mix.api import build_mix
 from dolmalike.mix.receipt import verify_mix
+from dolmalike.runner.build_mix import build_mix
 
 SEED = 11
 SPEC = f"""

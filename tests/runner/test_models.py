@@ -5,8 +5,8 @@ import json
 import pytest
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.manifests.query import connect
-from dolmalike.runner.executor import ExecConfig
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
 

@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.manifests.query import connect
-from dolmalike.runner.executor import ExecConfig
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.receipt import verify
 from dolmalike.runner.spec import load_spec

@@ -2,7 +2,7 @@
 
 import ray
 
-from dolmalike.runner.executor import ExecConfig
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
 

@@ -2,8 +2,8 @@
 
 import boto3
 
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.manifests.query import connect
-from dolmalike.runner.executor import ExecConfig
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
 

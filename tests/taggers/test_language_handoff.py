@@ -1,6 +1,7 @@
 from dolmalike.core.document import Document
 from dolmalike.stages.base import StageContext
-from dolmalike.taggers.apply import TaggerSet, tag_documents
+from dolmalike.stages.tag import tag_documents
+from dolmalike.taggers.apply import TaggerSet
 from dolmalike.taggers.registry import build_taggers
 
 GERMAN = (

@@ -9,12 +9,13 @@ from dolmalike.core.document import Document
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.io.atomic import atomic_write_json
 from dolmalike.io.docstore import read_docs, write_docs
+from dolmalike.io.receipt import hash_outputs
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.manifests.query import connect
-from dolmalike.runner.receipt import hash_outputs, output_files, verify
+from dolmalike.runner.receipt import output_files, verify
+from dolmalike.runner.tag_run import tag_run
 from dolmalike.stages.base import StageContext
 from dolmalike.stages.tag import TagStage
-from dolmalike.taggers.apply import tag_run
 from dolmalike.taggers.gopher import GopherQualityTagger
 
 REPO = Path(__file__).resolve().parents[2]

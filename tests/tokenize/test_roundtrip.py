@@ -8,7 +8,7 @@ import pytest
 from mix_fixture_run import write_spec
 from tok_fixture_texts import TOKENIZERS, TRICKY
 
-from dolmalike.mix.api import build_mix
+from dolmalike.runner.build_mix import build_mix
 from dolmalike.tokenize.tokenizer import load_tokenizer, normalized
 
 SPEC = (

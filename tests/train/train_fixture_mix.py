@@ -18,8 +18,8 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
 from dolmalike.core.document import Document
 from dolmalike.core.hashing import doc_id_for, hash_u64, hash_unit, sha256_file
+from dolmalike.core.schema import DOCUMENTS, TOKENS
 from dolmalike.io.docstore import write_docs
-from dolmalike.manifests.schema import DOCUMENTS, TOKENS
 from dolmalike.train.config import TrainConfig
 
 EOS = 256

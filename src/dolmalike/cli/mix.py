@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     import json
 
-    from dolmalike.mix.api import build_mix
+    from dolmalike.runner.build_mix import build_mix
 
     out = build_mix(
         Path(args.run_dir), Path(args.spec), Path(args.out), workers=args.workers, tokenizer=args.tokenizer,

@@ -37,8 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from dolmalike.core.errors import DolmalikeError
+    from dolmalike.exec.executor import ExecConfig
     from dolmalike.manifests.query import connect
-    from dolmalike.runner.executor import ExecConfig
     from dolmalike.runner.pipeline import run_pipeline
     from dolmalike.runner.spec import load_spec
 

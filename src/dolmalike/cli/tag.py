@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from dolmalike.taggers.apply import tag_run
+    from dolmalike.runner.tag_run import tag_run
     from dolmalike.taggers.registry import DEFAULT_PLUGIN_DIR
 
     report = tag_run(

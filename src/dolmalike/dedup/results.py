@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from dolmalike.core.decision import Decision
+from dolmalike.core.schema import DEDUP
 from dolmalike.io.atomic import atomic_write_parquet
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.manifests.schema import DEDUP
 from dolmalike.manifests.writer import write_decisions
-from dolmalike.stages.base import Decision
 
 
 @dataclass(frozen=True, slots=True)

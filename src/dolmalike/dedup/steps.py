@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 from dolmalike.dedup import exact_tasks, minhash_tasks
 from dolmalike.dedup.paragraph_tasks import ParagraphTask
+from dolmalike.exec.executor import ExecConfig, run_tasks
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.runner.executor import ExecConfig, run_tasks
 
 
 @dataclass

@@ -16,8 +16,8 @@ import pyarrow.parquet as pq
 import zstandard
 
 from dolmalike.core.document import PROVENANCE_FIELDS, Document
+from dolmalike.core.schema import LOCATION, PROVENANCE
 from dolmalike.io.atomic import atomic_open, atomic_write_parquet
-from dolmalike.manifests.schema import LOCATION, PROVENANCE
 
 ROW_GROUP_DOCS = 1024
 

@@ -10,8 +10,8 @@ import sys
 
 import pyarrow as pa
 
+from dolmalike.core.schema import TABLES
 from dolmalike.io.docstore import DOCS_SCHEMA
-from dolmalike.manifests.schema import TABLES
 
 
 def schema_json() -> dict:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from dolmalike.core.decision import Decision
+from dolmalike.core.schema import DECISIONS
 from dolmalike.io.atomic import atomic_write_parquet
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.manifests.schema import DECISIONS
-from dolmalike.stages.base import Decision
 
 
 def decisions_table(partition: str, phase: int, decisions: Sequence[Decision]) -> pa.Table:

@@ -11,8 +11,8 @@ from typing import Any
 
 from dolmalike.core.hashing import sha256_file
 from dolmalike.io.atomic import atomic_write_json
-from dolmalike.mix.layout import MixLayout
-from dolmalike.runner.receipt import hash_outputs, package_versions, verify_outputs
+from dolmalike.io.receipt import hash_outputs, package_versions, verify_outputs
+from dolmalike.manifests.mix_layout import MixLayout
 
 
 def mix_output_files(layout: MixLayout) -> list[Path]:

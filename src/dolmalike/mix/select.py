@@ -9,8 +9,8 @@ import numpy as np
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import hash_unit
+from dolmalike.manifests.duck import fetch_arrow
 from dolmalike.mix.compile import CompiledMix
-from dolmalike.mix.duck import fetch_arrow
 
 
 @dataclass

@@ -11,10 +11,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dolmalike.core.schema import DOCUMENTS
 from dolmalike.io.atomic import atomic_write_parquet
 from dolmalike.io.docstore import read_docs_table
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.manifests.schema import DOCUMENTS
 from dolmalike.runner.partition import records_path
 
 _STATUS = {"dropped": "dropped", "error": "error"}

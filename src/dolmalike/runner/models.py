@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.exec.executor import mark_done
 from dolmalike.io.atomic import atomic_write_json
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.runner.executor import mark_done
 from dolmalike.runner.spec import resolve_params
 
 MODELS_DIR = "models"

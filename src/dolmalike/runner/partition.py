@@ -15,10 +15,10 @@ from typing import Any
 import pyarrow as pa
 
 from dolmalike.core.document import Document
+from dolmalike.core.schema import RECORDS
 from dolmalike.io.atomic import atomic_write_parquet
 from dolmalike.io.docstore import write_docs
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.manifests.schema import RECORDS
 from dolmalike.manifests.writer import write_attributes, write_decisions
 from dolmalike.runner.spec import PipelineSpec, resolve_params
 from dolmalike.stages.base import StageContext

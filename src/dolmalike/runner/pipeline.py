@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.exec.executor import ExecConfig, mark_done, run_tasks
 from dolmalike.io.atomic import atomic_write_json
+from dolmalike.io.receipt import input_entry
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.runner.executor import ExecConfig, mark_done, run_tasks
 from dolmalike.runner.finalize import finalize_partition
 from dolmalike.runner.inputs import InputFile, resolve_inputs
 from dolmalike.runner.models import MODELS_DIR, train_models
 from dolmalike.runner.partition import STREAM_STEP, PartitionProcessor
-from dolmalike.runner.receipt import input_entry, write_receipt
+from dolmalike.runner.receipt import write_receipt
 from dolmalike.runner.spec import PipelineSpec, resolve_params
 from dolmalike.stages.registry import global_step_registry, instantiate
 
@@ -117,7 +118,7 @@ def run_pipeline(
     result = RunResult(layout.root, partitions, counts, receipt=layout.receipt)
 
     if spec.mix:
-        from dolmalike.mix.api import build_mix
+        from dolmalike.runner.build_mix import build_mix
 
         result.mix_dir = build_mix(layout.root, Path(spec.mix), layout.root / "mix", workers=exec_cfg.workers)
     return result

@@ -13,17 +13,8 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
+from dolmalike.core.decision import Decision
 from dolmalike.core.document import Document
-
-
-@dataclass(slots=True)
-class Decision:
-    doc_id: str
-    stage: str
-    decision: str  # kept | dropped | error | modified | masked | ...
-    reason: str | None = None
-    score: float | None = None
-    detail: str | None = None  # JSON text for structured extras (e.g. per-rule counts)
 
 
 @dataclass

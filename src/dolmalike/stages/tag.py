@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from dolmalike.core.document import Document
 from dolmalike.stages.base import Stage, StageContext
-from dolmalike.taggers.apply import TaggerSet, tag_documents
+from dolmalike.taggers.apply import TaggerSet, batches
 from dolmalike.taggers.registry import DEFAULT_PLUGIN_DIR, build_taggers
 
 
@@ -38,3 +38,15 @@ class TagStage(Stage):
 
     def config(self) -> dict[str, Any]:
         return {"taggers": [{"name": t.name, "config": t.config()} for t in self.taggers.taggers]}
+
+
+def tag_documents(
+    docs: Iterable[Document], taggers: TaggerSet, ctx: StageContext, batch_size: int = 256
+) -> Iterator[Document]:
+    """Yield every document unchanged, recording each tagger's attributes through `ctx`."""
+    for batch in batches(docs, batch_size):
+        for name, rows in taggers.predict(batch).items():
+            schema = taggers.schemas[name]
+            for doc, row in zip(batch, rows):
+                ctx.tag(name, schema, doc.doc_id, row)
+        yield from batch

@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.exec.executor import ExecConfig, run_tasks
 from dolmalike.io.atomic import atomic_write_parquet
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.runner.executor import ExecConfig, run_tasks
 from dolmalike.tokenize.docfiles import docs_file
 from dolmalike.tokenize.encode import PartitionTokens, tokenize_partition
 from dolmalike.tokenize.tokenizer import TokenizerInfo

@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from dolmalike.io.atomic import atomic_open, atomic_write_json
-from dolmalike.mix.layout import SplitLayout, shard_name
+from dolmalike.manifests.mix_layout import SplitLayout, shard_name
 from dolmalike.tokenize.encode import PartitionTokens
 from dolmalike.tokenize.sidecar import (
     sidecar_table,

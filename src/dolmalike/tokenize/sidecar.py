@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dolmalike.core.schema import TOKENS
 from dolmalike.io.atomic import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_parquet
-from dolmalike.manifests.schema import TOKENS
 
 SIDECAR = pa.schema([f for f in TOKENS if f.name != "shard"])
 ROW_GROUP = 8192  # rows per sidecar row group: what one trace lookup reads

@@ -22,9 +22,9 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.manifests.duck import fetch_arrow
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.mix.duck import fetch_arrow
-from dolmalike.mix.layout import MixLayout, SplitLayout
+from dolmalike.manifests.mix_layout import MixLayout, SplitLayout
 from dolmalike.tokenize.sidecar import open_raw, read_partitions, read_sidecar_rows
 
 PROVENANCE = (

@@ -21,8 +21,8 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.io.atomic import atomic_write_bytes
 from dolmalike.io.docstore import read_docs_table
+from dolmalike.manifests.duck import fetch_arrow
 from dolmalike.manifests.query import connect
-from dolmalike.mix.duck import fetch_arrow
 from dolmalike.tokenize.docfiles import docs_files
 
 EOS = "<|endoftext|>"

@@ -203,7 +203,7 @@ def run_variant(job: dict[str, Any]) -> dict[str, Any]:
         mix_dir = Path(job["mix_dir"])
     else:
         try:
-            from dolmalike.mix.api import build_mix
+            from dolmalike.runner.build_mix import build_mix
         except ImportError as e:
             raise DolmalikeError(f"variant {job['name']}: mixing is not available ({e})") from None
         spec_path = out / "mix_spec.yaml"
@@ -305,7 +305,7 @@ def run_ablation(
 
     Path(spec.out).mkdir(parents=True, exist_ok=True)
     if spec.pipeline and spec.run_dir and not (Path(spec.run_dir) / "manifests").is_dir():
-        from dolmalike.runner.executor import ExecConfig
+        from dolmalike.exec.executor import ExecConfig
         from dolmalike.runner.pipeline import run_pipeline
         from dolmalike.runner.spec import load_spec as load_pipeline
 

@@ -4,7 +4,7 @@ Steps: compile + validate the spec against the run's views -> select candidates 
 matching source) -> held-out split -> tokenizer ("default" = trained on the run) -> tokenize
 candidates per partition in parallel -> choose (doc, repetition) items per source budget ->
 order items by hash_u64(seed, doc_id, repetition) -> shards + sidecars + manifests -> mix.json,
-receipt.json. Layout: see dolmalike.mix.layout.
+receipt.json. Layout: see dolmalike.manifests.mix_layout.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import numpy as np
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import hash_u64
+from dolmalike.core.schema import MIX
 from dolmalike.io.atomic import atomic_write_json
+from dolmalike.manifests.mix_layout import MixLayout, SplitLayout
 from dolmalike.manifests.query import connect
-from dolmalike.manifests.schema import MIX
 from dolmalike.manifests.writer import write_rows
 from dolmalike.mix.compile import compile_mix
-from dolmalike.mix.layout import MixLayout, SplitLayout
 from dolmalike.mix.receipt import write_mix_receipt
 from dolmalike.mix.sample import plan_mix
 from dolmalike.mix.select import Candidates, select_candidates

@@ -1,0 +1,19 @@
+"""One stage's verdict on one document: a row of manifests/decisions/ (schema: core.schema.DECISIONS).
+
+It lives in core because stages report it and the manifest writer and dedup steps write it;
+neither should depend on the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Decision:
+    doc_id: str
+    stage: str
+    decision: str  # kept | dropped | error | modified | masked | ...
+    reason: str | None = None
+    score: float | None = None
+    detail: str | None = None  # JSON text for structured extras (e.g. per-rule counts)
