@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from train_fixture_mix import tiny_config, write_fixture_mix
 
 from dolmalike.core.hashing import doc_id_for, sha256_file
-from dolmalike.manifests.schema import DOCUMENTS
+from dolmalike.core.schema import DOCUMENTS
 from dolmalike.train.batch import step_segments
 from dolmalike.train.config import TrainConfig
 

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dolmalike.cli.main import main
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.manifests.dirs import connect_any
-from dolmalike.runner.executor import ExecConfig
 from dolmalike.runner.hints import next_steps
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
