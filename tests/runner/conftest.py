@@ -26,3 +26,12 @@ def small_spec(tmp_path) -> Path:
         "stages:\n  - extract: {extractor: resiliparse}\n"
     )
     return spec
+
+
+@pytest.fixture
+def extract_spec(tmp_path) -> Path:
+    """Read + extract only (inputs come from load_spec's override): reader and runner checks that
+    need none of pipelines/commoncrawl.yaml's cleaning, tagging, dedup and mix."""
+    spec = tmp_path / "extract.yaml"
+    spec.write_text("name: extract\ninputs: []\nstages:\n  - extract: {extractor: resiliparse}\n")
+    return spec

@@ -72,7 +72,7 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path, small_spec, tree_by
     assert not list(out.rglob(".*.tmp"))
 
 
-def test_real_warcs_nothing_lost(tmp_path, shared_data):
+def test_real_warcs_nothing_lost(tmp_path, shared_data, extract_spec):
     import warcio
 
     inputs = sorted(
@@ -81,7 +81,7 @@ def test_real_warcs_nothing_lost(tmp_path, shared_data):
         for p in (shared_data / d).glob("*.gz")
         if "wat" not in p.name
     )
-    spec = load_spec(Path("pipelines/commoncrawl.yaml"), inputs)
+    spec = load_spec(extract_spec, inputs)
     r = run_pipeline(spec, tmp_path / "cc", ExecConfig(workers=2))
     expected = 0
     for path in inputs:
@@ -99,7 +99,7 @@ def test_real_warcs_nothing_lost(tmp_path, shared_data):
     assert row == ("CC-MAIN-2024-22", "kept")
 
 
-def test_corrupt_file_is_an_error_row_and_the_run_goes_on(tmp_path, shared_data):
+def test_corrupt_file_is_an_error_row_and_the_run_goes_on(tmp_path, shared_data, extract_spec):
     good = shared_data / "commoncrawl" / "CC-MAIN-2020-34-resiliparse-sample.warc.gz"
     bad = tmp_path / "in" / "garbage.warc.gz"
     bad.parent.mkdir()
@@ -107,7 +107,7 @@ def test_corrupt_file_is_an_error_row_and_the_run_goes_on(tmp_path, shared_data)
     trunc = tmp_path / "in" / "truncated.warc.gz"
     data = good.read_bytes()
     trunc.write_bytes(data[: len(data) // 2])
-    spec = load_spec(Path("pipelines/commoncrawl.yaml"), [str(good), str(bad), str(trunc)])
+    spec = load_spec(extract_spec, [str(good), str(bad), str(trunc)])
     r = run_pipeline(spec, tmp_path / "run", ExecConfig())
     con = connect(r.run_dir)
     errors = con.execute(
