@@ -73,15 +73,15 @@ def test_in_lists_become_tuples_and_round_trip_to_dict():
         (spec(sources=[{"name": "a", "sql": "TRUE; DROP TABLE documents"}]), "without ';'"),
         (
             spec(sources=[{"name": "a", "proportion": 1.5}]),
-            "`sources[0] (a).proportion` must be a number in [0, 1]",
+            "`sources[0] (a).proportion` must be a number >= 0 and <= 1",
         ),
         (spec(sources=[{"name": "a", "proportion": 0.5}, {"name": "b", "proportion": 0.3}]), "must sum to 1"),
         (
             spec(sources=[{"name": "a", "proportion": 1.0}, {"name": "b", "target_tokens": 10}]),
             "must sum to less than 1",
         ),
-        (spec(shard_tokens=0), "`shard_tokens` must be >= 1"),
-        (spec(heldout_fraction=2), "`heldout_fraction` must be a number in [0, 1]"),
+        (spec(shard_tokens=0), "`shard_tokens` must be an integer >= 1"),
+        (spec(heldout_fraction=2), "`heldout_fraction` must be a number >= 0 and <= 1"),
         (spec(seed="x"), "`seed` must be an integer"),
     ],
 )

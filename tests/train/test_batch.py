@@ -37,17 +37,28 @@ def test_batch_reconstructs_the_step_from_document_text(trained_dir: Path, share
         assert sum(doc["tokens"] for doc in d["documents"]) == 8 * 64
 
 
-def test_batch_beyond_one_epoch_uses_the_next_permutation(trained_dir: Path) -> None:
+def test_batch_beyond_one_epoch_uses_the_next_permutation(trained_dir: Path, tmp_path: Path) -> None:
     info = json.loads((trained_dir / "train.json").read_text())
     inst = Instances(TokenStore(Path(info["mix_dir"]) / "shards"), 64)
     step = inst.n // 8 + 3  # well into epoch 1
-    d = describe_step(trained_dir, step, with_ids=True)
+    # The fixture's schedule ends before epoch 1: describe the same run with a longer schedule
+    # (batches are recomputed from train.json alone).
+    longer = tmp_path / "train"
+    longer.mkdir()
+    info["config"]["max_steps"] = step + 1
+    (longer / "train.json").write_text(json.dumps(info))
+    d = describe_step(longer, step, with_ids=True)
     assert d["epoch"] == 1
     perm1 = np.random.Generator(np.random.PCG64(1)).permutation(inst.n)
     expected = InstanceOrder(inst.n, 0).step(step, 8)
     assert [i["instance"] for i in d["instances"]] == expected.tolist()
     assert set(expected.tolist()) <= set(perm1[: (step + 1) * 8 - inst.n].tolist())
     assert all(i["ids"] == inst.get(i["instance"]).tolist() for i in d["instances"])
+
+
+def test_batch_step_outside_the_schedule_is_a_user_error(trained_dir: Path) -> None:
+    with pytest.raises(DolmalikeError, match=r"outside the run's schedule: its steps are 0\.\.39"):
+        describe_step(trained_dir, 40)
 
 
 def test_batch_cli(trained_dir: Path, cli, capsys: pytest.CaptureFixture[str]) -> None:

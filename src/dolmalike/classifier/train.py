@@ -24,27 +24,31 @@ from dolmalike.classifier.metrics import binary_metrics
 from dolmalike.classifier.text import HQ_LABEL, normalize_text
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import hash_u64, hash_unit, sha256_file
+from dolmalike.core.typedconfig import bounded, check_instance
 from dolmalike.io.atomic import atomic_write_json
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    holdout: float = 0.1
-    seed: int = 0
+    holdout: float = bounded(0.1, ge=0, lt=1)
+    seed: int = bounded(0, ge=0)
     # fastText's tutorial values for small/medium sets; DCLM used lr=0.1 over far more data.
-    epoch: int = 10
-    lr: float = 0.5
+    epoch: int = bounded(10, ge=1)
+    lr: float = bounded(0.5, gt=0)
     # DCLM used dim=256 and fastText's 2M hash buckets (a ~2 GB model); these defaults give a
     # ~50 MB model that is as good on small training sets. Pass the DCLM values for parity.
-    dim: int = 64
-    word_ngrams: int = 2
-    min_count: int = 1
-    bucket: int = 200_000
-    threads: int = 1
+    dim: int = bounded(64, ge=1, le=4096)
+    word_ngrams: int = bounded(2, ge=1)
+    min_count: int = bounded(1, ge=1)
+    bucket: int = bounded(200_000, ge=1, le=2**31 - 1)
+    threads: int = bounded(1, ge=1)
     text_field: str = "text"
-    max_chars: int | None = None
+    max_chars: int | None = bounded(None, ge=1)
     # fastText label names for the positive and negative class (a safety model might use toxic/clean)
     labels: tuple[str, str] = ("hq", "lq")
+
+    def __post_init__(self) -> None:
+        check_instance(self, "classifier config")
 
     @property
     def positive_label(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json
 
 
@@ -16,13 +17,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "DIR/results.md and DIR/loss_curves.png.",
     )
     p.add_argument("spec", metavar="SPEC.yaml", help="ablation spec (see pipelines/ablation.yaml)")
-    p.add_argument("--out", metavar="DIR", help="output directory (default: the spec's `out`)")
+    p.add_argument("--out", metavar="DIR", type=out_dir, help="output directory (default: the spec's `out`)")
     p.add_argument(
         "--ray-address",
         metavar="ADDR",
         help="connect to an existing Ray cluster (default: start a local one)",
     )
-    p.add_argument("--num-cpus", type=int, help="CPUs for the local Ray cluster (default: all)")
+    p.add_argument("--num-cpus", type=int_at_least(1), help="CPUs for the local Ray cluster (default: all)")
     p.add_argument("--only", action="append", metavar="NAME", help="run only this variant (repeatable)")
     add_json_flag(p)
     p.set_defaults(func=handle)

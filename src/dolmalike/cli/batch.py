@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import int_at_least
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -15,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ranges -> token sidecar rows -> documents, with provenance from the RUN_DIR's documents manifest.",
     )
     p.add_argument("train_dir", metavar="TRAIN_DIR")
-    p.add_argument("--step", type=int, required=True, help="0-based optimizer step")
+    p.add_argument("--step", type=int_at_least(0), required=True, help="0-based optimizer step")
     p.add_argument("--ids", action="store_true", help="include each instance's token ids")
     add_json_flag(p)
     p.set_defaults(func=handle)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from dolmalike.cli.argtypes import float_in, int_at_least, out_file
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -19,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "field, folders of them, or RUN_DIRs (their kept docs). Writes MODEL.bin and MODEL.json.",
     )
     _add_sets(t)
-    t.add_argument("--out", required=True, help="model file to write, e.g. quality.bin")
+    t.add_argument("--out", required=True, type=out_file, help="model file to write, e.g. quality.bin")
     t.add_argument("--holdout", type=float, default=0.1, help="held-out fraction (by hash of doc id)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--epoch", type=int, default=10)
@@ -35,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e = csub.add_parser("eval", help="score labelled documents with an existing model")
     _add_sets(e)
     e.add_argument("--model", required=True)
-    e.add_argument("--threshold", type=float, default=0.5)
+    e.add_argument("--threshold", type=float_in(0.0, 1.0), default=0.5)
     add_json_flag(e)
     e.set_defaults(func=_eval)
 
@@ -44,7 +45,9 @@ def _add_sets(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pos", nargs="+", required=True, metavar="PATH", help="high-quality examples")
     p.add_argument("--neg", nargs="+", required=True, metavar="PATH", help="low-quality examples")
     p.add_argument("--text-field", default="text", help="JSONL/Parquet field holding the text")
-    p.add_argument("--max-chars", type=int, default=None, help="score only the first N characters")
+    p.add_argument(
+        "--max-chars", type=int_at_least(1), default=None, help="score only the first N characters"
+    )
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import float_in, int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 DEFAULT_BASE_URL = (
@@ -22,10 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("source", metavar="SOURCE", help="snapshot id (CC-MAIN-YYYY-WW) or listing path/URL")
-    p.add_argument("--out", metavar="DIR", help="output directory (required unless --dry-run)")
+    p.add_argument("--out", metavar="DIR", type=out_dir, help="output directory (required unless --dry-run)")
     p.add_argument("--kind", choices=("warc", "wet", "wat"), default="warc", help="file kind (default: warc)")
-    p.add_argument("--limit", type=int, metavar="N", help="fetch at most N files (after --shard/--offset)")
-    p.add_argument("--offset", type=int, default=0, metavar="K", help="skip the first K selected files")
+    p.add_argument(
+        "--limit", type=int_at_least(0), metavar="N", help="fetch at most N files (after --shard/--offset)"
+    )
+    p.add_argument(
+        "--offset", type=int_at_least(0), default=0, metavar="K", help="skip the first K selected files"
+    )
     p.add_argument("--shard", metavar="I/N", help="take every N-th listing entry starting at I (0-based)")
     p.add_argument(
         "--base-url",
@@ -34,16 +39,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"prefix for relative listing entries and snapshot listings (default: {DEFAULT_BASE_URL}; "
         "s3://commoncrawl/ works too)",
     )
-    p.add_argument("--retries", type=int, default=5, metavar="N", help="retries per file (default: 5)")
+    p.add_argument(
+        "--retries", type=int_at_least(0), default=5, metavar="N", help="retries per file (default: 5)"
+    )
     p.add_argument(
         "--backoff",
-        type=float,
+        type=float_in(0.0),
         default=1.0,
         metavar="SECONDS",
         help="first retry delay, doubling (default: 1)",
     )
     p.add_argument(
-        "--timeout", type=float, default=60.0, metavar="SECONDS", help="read timeout (default: 60)"
+        "--timeout",
+        type=float_in(0.0, open_lo=True),
+        default=60.0,
+        metavar="SECONDS",
+        help="read timeout (default: 60)",
     )
     p.add_argument("--s3-endpoint", metavar="URL", help="S3 endpoint override (else $DOLMALIKE_S3_ENDPOINT)")
     p.add_argument("--verify", action="store_true", help="re-hash files already on disk before skipping them")
@@ -63,8 +74,6 @@ def handle(args: argparse.Namespace) -> int:
     from dolmalike.fetch.retry import Backoff
     from dolmalike.fetch.select import parse_shard, select
 
-    if args.retries < 0:
-        raise DolmalikeError(f"--retries must be >= 0, got {args.retries}")
     backoff = Backoff(base=max(0.0, args.backoff), max_delay=max(60.0, args.backoff))
     shard = parse_shard(args.shard) if args.shard else None
     if not args.dry_run and not args.out:

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import os
 import sys
+import typing
 
 from dolmalike import __version__
 from dolmalike.core.errors import DolmalikeError
@@ -34,8 +35,16 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line (`dolmalike CMD: error: ...`, exit 2); `--help` shows the usage.
+    Subcommand parsers inherit this class through add_subparsers."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dolmalike",
         description="Auditable data provenance and curation pipeline for LLM pretraining.",
     )
@@ -47,6 +56,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# OS errors that come from the user's paths (a file where a directory is needed, ...), not from bugs.
+_USER_OS_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    PermissionError,
+    IsADirectoryError,
+    NotADirectoryError,
+)
+
+# What a shell reports for a process killed by SIGPIPE (128 + 13): `cmd | head` ends like `yes | head`.
+EXIT_BROKEN_PIPE = 141
+
+
+def _stdout_closed() -> int:
+    # The reader went away (`| head`): drop whatever is still buffered by pointing stdout at
+    # /dev/null, so the interpreter's final flush cannot raise a second BrokenPipeError.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -54,15 +85,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe often shows only at the last flush
+        return status
+    except BrokenPipeError:
+        return _stdout_closed()
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (DolmalikeError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
+    except (DolmalikeError, *_USER_OS_ERRORS) as e:
         if args.debug or os.environ.get("DOLMALIKE_DEBUG"):
             raise
-        print(f"dolmalike {args.command}: error: {e}", file=sys.stderr)
+        print(f"dolmalike {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
+
+
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dolmalike.cli.argtypes import int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -19,9 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run_dir", help="RUN_DIR built by `dolmalike run`")
     p.add_argument("spec", help="mix spec YAML (see pipelines/mix.yaml)")
     p.add_argument(
-        "--out", required=True, help="MIX_DIR to write (rebuilt if it exists; work/ is reused as a cache)"
+        "--out",
+        required=True,
+        type=out_dir,
+        help="MIX_DIR to write (rebuilt if it exists; work/ is reused as a cache)",
     )
-    p.add_argument("--workers", type=int, default=1, help="parallel tokenization processes (default 1)")
+    p.add_argument(
+        "--workers", type=int_at_least(1), default=1, help="parallel tokenization processes (default 1)"
+    )
     p.add_argument("--tokenizer", help='tokenizer.json path or "default" (overrides the spec)')
     add_json_flag(p)
     p.set_defaults(func=handle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import int_at_least
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -19,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("doc_id")
     p.add_argument(
         "--limit",
-        type=int,
+        type=int_at_least(0),
         default=50,
         metavar="N",
         help="members shown per cluster (0: all; --json shows all)",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from dolmalike.cli.argtypes import int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json
 
 
@@ -16,14 +17,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "partitions are skipped, unfinished ones are redone from scratch.",
     )
     p.add_argument("spec", help="pipeline YAML, e.g. pipelines/demo.yaml")
-    p.add_argument("--out", required=True, help="run directory (created if missing)")
+    p.add_argument("--out", required=True, type=out_dir, help="run directory (created if missing)")
     p.add_argument(
         "--input",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="PATH",
-        help="override the spec's inputs: local path, directory, glob or URL (repeatable)",
+        help="override the spec's inputs: local paths, directories, globs or URLs (several after one "
+        "--input, and repeatable)",
     )
-    p.add_argument("--workers", type=int, default=1, help="parallel tasks (default 1)")
+    p.add_argument("--workers", type=int_at_least(1), default=1, help="parallel tasks (default 1)")
     p.add_argument(
         "--executor",
         choices=("local", "ray", "slurm"),
@@ -36,14 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from dolmalike.core.errors import DolmalikeError
     from dolmalike.exec.executor import ExecConfig
     from dolmalike.manifests.query import connect
     from dolmalike.runner.pipeline import run_pipeline
     from dolmalike.runner.spec import load_spec
 
-    if args.workers < 1:
-        raise DolmalikeError("--workers must be at least 1")
     spec = load_spec(args.spec, args.input)
     t0 = time.perf_counter()
     result = run_pipeline(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import int_at_least
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -16,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("dir", help="RUN_DIR or MIX_DIR")
     p.add_argument("query", nargs="?", help="SQL; omit to list the available views")
-    p.add_argument("--limit", type=int, default=200, help="rows to print in table mode (default 200)")
+    p.add_argument(
+        "--limit", type=int_at_least(0), default=200, help="rows to print in table mode (default 200)"
+    )
     add_json_flag(p)
     p.set_defaults(func=handle)
 

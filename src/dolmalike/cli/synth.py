@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -16,10 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "benchmark text, quality label, main text) and eval_set.jsonl. The same --docs/--seed/--files "
         "always produce byte-identical files.",
     )
-    p.add_argument("out_dir", metavar="OUT_DIR", help="output directory (created if missing)")
-    p.add_argument("--docs", type=int, default=2000, help="number of pages / response records (default 2000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--files", type=int, default=4, help="number of WARC files (default 4)")
+    p.add_argument("out_dir", metavar="OUT_DIR", type=out_dir, help="output directory (created if missing)")
+    p.add_argument(
+        "--docs", type=int_at_least(1), default=2000, help="number of pages / response records (default 2000)"
+    )
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="random seed (default 0)")
+    p.add_argument("--files", type=int_at_least(1), default=4, help="number of WARC files (default 4)")
     add_json_flag(p)
     p.set_defaults(func=handle)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import existing_dir, int_at_least
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -24,10 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="A,B,...",
         help="comma-separated tagger names (see `dolmalike taggers`)",
     )
-    p.add_argument("--workers", type=int, default=1, help="parallel partition tasks (default 1)")
+    p.add_argument("--workers", type=int_at_least(1), default=1, help="parallel partition tasks (default 1)")
     p.add_argument(
         "--plugins",
         action="append",
+        type=existing_dir,
         metavar="DIR",
         help="directory of tagger plugin files (repeatable; default ./taggers)",
     )

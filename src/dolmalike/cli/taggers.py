@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import existing_dir
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -17,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--plugins",
         action="append",
+        type=existing_dir,
         metavar="DIR",
         help="directory of tagger plugin files (repeatable; default ./taggers)",
     )

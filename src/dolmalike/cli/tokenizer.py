@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dolmalike.cli.argtypes import int_at_least, out_file
 from dolmalike.cli.output import add_json_flag, print_json
 
 
@@ -19,9 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     t.add_argument("run_dir", help="RUN_DIR")
     t.add_argument(
-        "--vocab-size", type=int, default=8192, help="target vocabulary size (default 8192, min 257)"
+        "--vocab-size",
+        type=int_at_least(257),
+        default=8192,
+        help="target vocabulary size (default 8192, min 257)",
     )
-    t.add_argument("--out", required=True, help="tokenizer.json to write")
+    t.add_argument("--out", required=True, type=out_file, help="tokenizer.json to write")
     add_json_flag(t)
     t.set_defaults(func=handle_train)
     i = tsub.add_parser("info", help="vocab size, EOS id and shard dtype of a tokenizer.json")

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from dolmalike.cli.argtypes import int_at_least
 from dolmalike.cli.output import add_json_flag, print_json
 
 
@@ -18,9 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "DIR is a MIX_DIR, its heldout/ directory, or a RUN_DIR holding one (RUN_DIR/mix).",
     )
     p.add_argument("dir", help="MIX_DIR (or MIX_DIR/heldout, or a RUN_DIR with a mix in RUN_DIR/mix)")
-    p.add_argument("--shard", type=int, required=True, help="shard number (shard-00003.npy -> 3)")
-    p.add_argument("--start", type=int, required=True, help="first token position in the shard")
-    p.add_argument("--end", type=int, required=True, help="end position (exclusive)")
+    p.add_argument("--shard", type=int_at_least(0), required=True, help="shard number (shard-00003.npy -> 3)")
+    p.add_argument("--start", type=int_at_least(0), required=True, help="first token position in the shard")
+    p.add_argument("--end", type=int_at_least(1), required=True, help="end position (exclusive)")
     p.add_argument("--heldout", action="store_true", help="look in the held-out split")
     p.add_argument("--text", action="store_true", help="also print the decoded text of the range")
     add_json_flag(p)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -16,12 +17,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(held-out perplexity per source / tag bucket, zero-shot multiple choice) into TRAIN_DIR/eval.json.",
     )
     p.add_argument("mix_dir", metavar="MIX_DIR", help="tokenized mix (shards/, heldout/, mix.json)")
-    p.add_argument("--out", required=True, metavar="TRAIN_DIR", help="where checkpoints and logs go")
+    p.add_argument(
+        "--out", required=True, type=out_dir, metavar="TRAIN_DIR", help="where checkpoints and logs go"
+    )
     p.add_argument("--config", metavar="CFG.yaml", help="TrainConfig YAML (defaults: tiny CPU model)")
-    p.add_argument("--steps", type=int, help="override max_steps (the schedule length)")
+    p.add_argument("--steps", type=int_at_least(1), help="override max_steps (the schedule length)")
     p.add_argument(
         "--stop-at",
-        type=int,
+        type=int_at_least(1),
         metavar="K",
         help="stop after step K (checkpointed) without changing the schedule",
     )
@@ -37,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--benchmarks", metavar="DIR", help="benchmark JSONL directory for zero-shot multiple choice"
     )
-    p.add_argument("--eval-limit", type=int, metavar="N", help="items per multiple-choice task")
+    p.add_argument("--eval-limit", type=int_at_least(1), metavar="N", help="items per multiple-choice task")
     g = p.add_argument_group(
         "replay and intervene",
         "Branch from TRAIN_DIR's exact state before step N (its config, a kept checkpoint or an exact replay "
@@ -46,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run shows exactly what it trained on. Writes OUT/replay_report.{json,md} comparing the loss curves.",
     )
     g.add_argument("--from", dest="from_dir", metavar="TRAIN_DIR", help="the run to branch from")
-    g.add_argument("--at-step", type=int, metavar="N", help="first step without the excluded documents")
+    g.add_argument("--at-step", type=int_at_least(0), metavar="N", help="first step without the excluded documents")
     g.add_argument("--exclude-docs", metavar="IDS_FILE", help="doc_ids to exclude, one per line")
     g.add_argument(
         "--exclude-where",

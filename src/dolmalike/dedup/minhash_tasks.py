@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dolmalike.core.typedconfig import bounded
 from dolmalike.dedup.lsh import MAX_DOCS, band_hashes, candidate_pairs, decode_pairs
 from dolmalike.dedup.minhash import MinHasher, estimate_jaccard
 from dolmalike.dedup.npyio import NpyReader, load_npy, save_npy
@@ -52,11 +53,11 @@ _GATHER_CHUNK = 1 << 16
 
 @dataclass(frozen=True)
 class MinHashParams:
-    ngram: int = 5
-    bands: int = 14
-    rows: int = 8
-    seed: int = 1
-    threshold: float = 0.8
+    ngram: int = bounded(5, ge=1)
+    bands: int = bounded(14, ge=1)
+    rows: int = bounded(8, ge=1)
+    seed: int = bounded(1, ge=0)
+    threshold: float = bounded(0.8, ge=0, le=1)
     verify: bool = True
 
     @property

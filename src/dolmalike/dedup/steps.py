@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
+from dolmalike.core.typedconfig import bounded, checked
 from dolmalike.dedup import exact_tasks, minhash_tasks
 from dolmalike.dedup.paragraph_tasks import ParagraphTask
 from dolmalike.exec.executor import ExecConfig, run_tasks
@@ -20,7 +21,7 @@ from dolmalike.manifests.layout import RunLayout
 @dataclass
 class _ExactDedup:
     name: str
-    shards: int = 8
+    shards: int = bounded(8, ge=1)
     method: ClassVar[str] = ""
 
     def config(self) -> dict[str, Any]:
@@ -57,8 +58,8 @@ class ParagraphDedup:
 
     name: str = "paragraph_dedup"
     attribute: str = "dup_paragraphs_v1"
-    fp_rate: float = 1e-4
-    expected_items: int | None = None  # None: bounded by a newline count over the run
+    fp_rate: float = bounded(1e-4, gt=0, lt=1)
+    expected_items: int | None = bounded(None, ge=1)  # None: bounded by a newline count over the run
 
     def config(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,7 +83,9 @@ class MinHashDedup:
 
     def __init__(self, name: str = "minhash_dedup", **params: Any) -> None:
         self.name = name
-        self.params = minhash_tasks.MinHashParams(**params)
+        self.params = minhash_tasks.MinHashParams(
+            **checked(minhash_tasks.MinHashParams, params, f"global step {name!r}")
+        )
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name, **asdict(self.params)}

@@ -26,13 +26,13 @@ such as `url`, or `dedup.<column>`.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.typedconfig import as_float, as_int
 from dolmalike.io.yamlfile import load_yaml_mapping
 
 COMPARE_OPS = ("eq", "ne", "lt", "le", "gt", "ge")
@@ -160,13 +160,13 @@ def parse_spec(raw: Any) -> MixSpec:
         raise DolmalikeError(f"duplicate source names: {', '.join(dupes)}")
     spec = MixSpec(
         sources=sources,
-        seed=_int(raw.get("seed", 0), "seed"),
+        seed=as_int(raw.get("seed", 0), "seed"),
         tokenizer=str(raw.get("tokenizer", "default")),
-        tokenizer_vocab_size=_int(raw.get("tokenizer_vocab_size", 8192), "tokenizer_vocab_size", lo=257),
+        tokenizer_vocab_size=as_int(raw.get("tokenizer_vocab_size", 8192), "tokenizer_vocab_size", lo=257),
         eos_token=str(raw["eos_token"]) if raw.get("eos_token") is not None else None,
-        shard_tokens=_int(raw.get("shard_tokens", 1 << 20), "shard_tokens", lo=1),
-        heldout_fraction=_float(raw.get("heldout_fraction", 0.0), "heldout_fraction", 0.0, 1.0),
-        total_tokens=_int(raw["total_tokens"], "total_tokens", lo=1)
+        shard_tokens=as_int(raw.get("shard_tokens", 1 << 20), "shard_tokens", lo=1),
+        heldout_fraction=as_float(raw.get("heldout_fraction", 0.0), "heldout_fraction", 0.0, 1.0),
+        total_tokens=as_int(raw["total_tokens"], "total_tokens", lo=1)
         if raw.get("total_tokens") is not None
         else None,
     )
@@ -199,11 +199,11 @@ def _parse_source(raw: Any, index: int) -> SourceSpec:
     if budgets:
         kind = budgets[0]
         if kind == "target_tokens":
-            value = float(_int(raw[kind], f"{where}.target_tokens", lo=0))
+            value = float(as_int(raw[kind], f"{where}.target_tokens", lo=0))
         elif kind in ("proportion", "sample"):
-            value = _float(raw[kind], f"{where}.{kind}", 0.0, 1.0)
+            value = as_float(raw[kind], f"{where}.{kind}", 0.0, 1.0)
         else:
-            value = _float(raw[kind], f"{where}.repeat", 0.0, math.inf)
+            value = as_float(raw[kind], f"{where}.repeat", 0.0, None)
         budget = Budget(kind, value)
     return SourceSpec(name=name, where=rule, sql=sql, budget=budget)
 
@@ -271,21 +271,3 @@ def _check_keys(raw: dict, valid: tuple[str, ...], where: str) -> None:
     unknown = sorted(set(raw) - set(valid))
     if unknown:
         raise DolmalikeError(f"{where}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(valid)}")
-
-
-def _int(v: Any, name: str, lo: int | None = None) -> int:
-    if (
-        isinstance(v, bool)
-        or not isinstance(v, (int, float))
-        or (isinstance(v, float) and not v.is_integer())
-    ):
-        raise DolmalikeError(f"`{name}` must be an integer (got {v!r})")
-    if lo is not None and v < lo:
-        raise DolmalikeError(f"`{name}` must be >= {lo} (got {v!r})")
-    return int(v)
-
-
-def _float(v: Any, name: str, lo: float, hi: float) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
-        raise DolmalikeError(f"`{name}` must be a number in [{lo:g}, {hi:g}] (got {v!r})")
-    return float(v)

@@ -8,11 +8,10 @@ the receipt; a completion marker per model makes a resumed run skip it.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.typedconfig import checked
 from dolmalike.exec.executor import mark_done
 from dolmalike.io.atomic import atomic_write_json
 from dolmalike.manifests.layout import RunLayout
@@ -48,7 +47,6 @@ def train_models(
 ) -> dict[str, Path]:
     from dolmalike.classifier.train import TrainConfig, train_quality_classifier
 
-    valid = {f.name for f in fields(TrainConfig)}
     out: dict[str, Path] = {}
     for name, raw in sorted(models.items()):
         params = resolve_params(raw, variables)
@@ -57,12 +55,9 @@ def train_models(
         marker = layout.marker("models", name)
         if marker.exists() and path.exists():
             continue
-        options = {k: v for k, v in params.items() if k not in ("pos", "neg")}
-        unknown = set(options) - valid
-        if unknown:
-            raise DolmalikeError(f"models.{name}: unknown options {sorted(unknown)}; valid: {sorted(valid)}")
-        if "labels" in options:
-            options["labels"] = tuple(options["labels"])
+        options = checked(
+            TrainConfig, {k: v for k, v in params.items() if k not in ("pos", "neg")}, f"models.{name}"
+        )
         report = train_quality_classifier(
             _as_list(params["pos"]), _as_list(params["neg"]), path, TrainConfig(**options)
         )

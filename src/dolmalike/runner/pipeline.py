@@ -95,15 +95,14 @@ def run_pipeline(
     variables = {"models": str(layout.root / MODELS_DIR)}
     if synthetic_dir is not None:
         variables["synthetic"] = str(synthetic_dir)
+    # Built before models and stages run, so a bad step parameter fails the run before the work starts.
+    registry = global_step_registry()
+    steps = [instantiate(registry, s.name, resolve_params(s.params, variables)) for s in spec.global_steps]
     train_models(layout, spec.models, variables)
 
     processor = PartitionProcessor(str(layout.root), spec.to_dict(), paths, display, variables)
     run_tasks(layout, STREAM_STEP, partitions, processor, exec_cfg)
-
-    registry = global_step_registry()
-    for phase, step_spec in enumerate(spec.global_steps, start=1):
-        params = resolve_params(step_spec.params, variables)
-        step = instantiate(registry, step_spec.name, params)
+    for phase, step in enumerate(steps, start=1):
         step.run(layout, partitions, phase, exec_cfg)
 
     counts: dict[str, int] = {"input_records": 0, "kept": 0, "dropped": 0, "error": 0}

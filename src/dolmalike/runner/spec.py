@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.typedconfig import bounded, checked
 from dolmalike.io.yamlfile import load_yaml_mapping
 
 _KNOWN_KEYS = {
@@ -51,6 +52,15 @@ _KNOWN_KEYS = {
 }
 
 
+@dataclass(frozen=True)
+class SyntheticInputs:
+    """`inputs: {synthetic: {...}}`: the generated crawl's size (see `dolmalike synth`)."""
+
+    docs: int = bounded(2000, ge=1)
+    seed: int = bounded(0, ge=0)
+    files: int = bounded(4, ge=1)
+
+
 @dataclass
 class StepSpec:
     name: str
@@ -60,12 +70,12 @@ class StepSpec:
 @dataclass
 class PipelineSpec:
     name: str
-    seed: int = 0
+    seed: int = bounded(0, ge=0)
     inputs: list[str] = field(default_factory=list)
     synthetic: dict[str, Any] | None = None
     source: str = "commoncrawl"
-    doc_format: str = "parquet"
-    max_record_bytes: int = 20 * 2**20
+    doc_format: str = bounded("parquet", choices=("parquet", "jsonl.zst"))
+    max_record_bytes: int = bounded(20 * 2**20, gt=0)
     stages: list[StepSpec] = field(default_factory=list)
     global_steps: list[StepSpec] = field(default_factory=list)
     mix: str | None = None
@@ -110,9 +120,13 @@ def _models(raw: Any, path: Path) -> dict[str, dict[str, Any]]:
         return {}
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         raise DolmalikeError(f"{path}: models: expected `name: {{pos: [...], neg: [...], ...}}` entries")
+    from dolmalike.classifier.train import TrainConfig
+
     for name, params in raw.items():
         if not params.get("pos") or not params.get("neg"):
             raise DolmalikeError(f"{path}: models.{name} needs `pos` and `neg` training sets")
+        options = {k: v for k, v in params.items() if k not in ("pos", "neg")}
+        checked(TrainConfig, _literal(options), f"{path}: models.{name}")
     return {str(k): dict(v) for k, v in raw.items()}
 
 
@@ -124,25 +138,31 @@ def load_spec(path: str | Path, inputs: list[str] | None = None) -> PipelineSpec
     unknown = set(raw) - _KNOWN_KEYS
     if unknown:
         raise DolmalikeError(f"{path}: unknown keys {sorted(unknown)}; valid keys: {sorted(_KNOWN_KEYS)}")
+    scalars = checked(
+        PipelineSpec,
+        {k: raw[k] for k in ("seed", "source", "doc_format", "max_record_bytes") if raw.get(k) is not None},
+        str(path),
+    )
     spec = PipelineSpec(
         name=str(raw.get("name", path.stem)),
-        seed=int(raw.get("seed", 0)),
-        source=str(raw.get("source", "commoncrawl")),
-        doc_format=str(raw.get("doc_format", "parquet")),
-        max_record_bytes=int(raw.get("max_record_bytes", 20 * 2**20)),
+        **scalars,
         stages=_steps(raw.get("stages"), f"{path}: stages"),
         global_steps=_steps(raw.get("global"), f"{path}: global"),
         mix=str(raw["mix"]) if raw.get("mix") else None,
         models=_models(raw.get("models"), path),
     )
-    if spec.doc_format not in ("parquet", "jsonl.zst"):
-        raise DolmalikeError(f"{path}: doc_format must be parquet or jsonl.zst")
+    _check_global_steps(spec.global_steps, path)
     raw_inputs = raw.get("inputs")
     if inputs:
         spec.inputs = list(inputs)
     elif isinstance(raw_inputs, dict) and "synthetic" in raw_inputs:
-        spec.synthetic = dict(raw_inputs["synthetic"] or {})
-        spec.source = str(raw.get("source", "synthetic"))
+        synthetic = raw_inputs["synthetic"] or {}
+        if not isinstance(synthetic, dict):
+            raise DolmalikeError(
+                f"{path}: inputs.synthetic must be a mapping like {{docs: 2000, seed: 0, files: 4}}"
+            )
+        spec.synthetic = checked(SyntheticInputs, synthetic, f"{path}: inputs.synthetic")
+        spec.source = scalars.get("source", "synthetic")
     elif isinstance(raw_inputs, list) and raw_inputs:
         spec.inputs = [str(x) for x in raw_inputs]
     elif isinstance(raw_inputs, str):
@@ -150,6 +170,33 @@ def load_spec(path: str | Path, inputs: list[str] | None = None) -> PipelineSpec
     else:
         raise DolmalikeError(f"{path}: no inputs (give `inputs:` in the spec or --input)")
     return spec
+
+
+def _literal(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters whose values are known when the spec loads (no `${var}` or `first_existing`),
+    so they can be type- and range-checked before a run starts any work."""
+
+    def deferred(v: Any) -> bool:
+        if isinstance(v, str):
+            return "${" in v
+        if isinstance(v, dict):
+            return "first_existing" in v or any(deferred(x) for x in v.values())
+        if isinstance(v, list):
+            return any(deferred(x) for x in v)
+        return False
+
+    return {k: v for k, v in params.items() if not deferred(v)}
+
+
+def _check_global_steps(steps: list[StepSpec], path: Path) -> None:
+    from dolmalike.stages.registry import global_step_registry, instantiate
+
+    registry = global_step_registry()
+    for step in steps:
+        try:
+            instantiate(registry, step.name, _literal(step.params))
+        except DolmalikeError as e:
+            raise DolmalikeError(f"{path}: {e}") from None
 
 
 def _spec_relative(value: Any, base: Path) -> Any:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.registry import Registry
+from dolmalike.core.typedconfig import checked
 
 STAGES: dict[str, str] = {
     "extract": "dolmalike.stages.extract:Extract",
@@ -32,6 +34,8 @@ def global_step_registry() -> Registry:
 
 def instantiate(registry: Registry, name: str, params: dict[str, Any]) -> Any:
     cls = registry.get(name)
+    if dataclasses.is_dataclass(cls):  # typed parameters: checked (type and range) before construction
+        params = checked(cls, params, f"{registry.kind} {name!r}")
     try:
         return cls(**params)
     except TypeError as e:

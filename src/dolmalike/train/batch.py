@@ -152,8 +152,10 @@ def describe_step(train_dir: str | Path, step: int, *, with_ids: bool = False) -
     """JSON-able description of step `step` of the run in TRAIN_DIR (see module docstring)."""
     info = load_info(train_dir)
     cfg = TrainConfig.from_dict(info["config"])
-    if step < 0:
-        raise DolmalikeError("step must be >= 0")
+    if not 0 <= step < cfg.max_steps:
+        raise DolmalikeError(
+            f"step {step} is outside the run's schedule: its steps are 0..{cfg.max_steps - 1} (max_steps {cfg.max_steps})"
+        )
     mix_dir = Path(info["mix_dir"])
     store = TokenStore(mix_dir / "shards")
     _check_shards(info, store)

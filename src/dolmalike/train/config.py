@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.typedconfig import bounded, check_instance
 from dolmalike.io.yamlfile import load_yaml_mapping
 
 
@@ -20,54 +21,60 @@ class EvalConfig:
     """What the end-of-training evaluation runs (see dolmalike.train.evaluate)."""
 
     # held-out perplexity: at most this many documents per mix source (None = all)
-    max_docs_per_source: int | None = 64
+    max_docs_per_source: int | None = bounded(64, ge=1)
     # Paloma-style tag buckets: "auto" discovers them from the RUN_DIR attributes tables, or a list
     # of {"tagger": ..., "column": ..., "quantiles": int?}; [] disables tag buckets.
     tag_buckets: str | list[dict[str, Any]] = "auto"
-    quantiles: int = 4  # numeric attribute columns are split into this many quantile buckets
+    quantiles: int = bounded(4, ge=1)  # numeric attribute columns are split into this many quantile buckets
     # zero-shot multiple choice; None disables it (no benchmark files bundled with the package)
     benchmarks_dir: str | None = None
     tasks: list[str] = field(default_factory=lambda: ["arc_easy", "piqa", "hellaswag"])
-    limit: int | None = 50  # items per task
-    batch_size: int = 16
+    limit: int | None = bounded(50, ge=1)  # items per task
+    batch_size: int = bounded(16, ge=1)
 
 
 @dataclass
 class TrainConfig:
     # --- data / order (these define step -> instances, so `dolmalike batch` reads them back) ---
-    seq_len: int = 64  # L: tokens per instance; the model sees L-1 inputs and predicts L-1 targets
-    batch_size: int = 8  # global instances per optimizer step
-    micro_batch_size: int | None = None  # per-rank instances per forward; None = batch_size / world
-    seed: int = 0  # instance order (PCG64) and model init
+    seq_len: int = bounded(
+        64, ge=2
+    )  # L: tokens per instance; the model sees L-1 inputs and predicts L-1 targets
+    batch_size: int = bounded(8, ge=1)  # global instances per optimizer step
+    micro_batch_size: int | None = bounded(
+        None, ge=1
+    )  # per-rank instances per forward; None = batch_size / world
+    seed: int = bounded(0, ge=0)  # instance order (PCG64) and model init
     # --- model ---
-    vocab_size: int | None = None  # None = read from MIX_DIR/shards/meta.json
-    n_layer: int = 2
-    n_head: int = 4
-    d_model: int = 64
+    vocab_size: int | None = bounded(None, ge=2)  # None = read from MIX_DIR/shards/meta.json
+    n_layer: int = bounded(2, ge=1)
+    n_head: int = bounded(4, ge=1)
+    d_model: int = bounded(64, ge=2)
     mlp: str = "swiglu"  # swiglu | gelu
-    mlp_ratio: float = 8 / 3
-    rope_theta: float = 10000.0
-    dropout: float = 0.0
+    mlp_ratio: float = bounded(8 / 3, gt=0)
+    rope_theta: float = bounded(10000.0, gt=0)
+    dropout: float = bounded(0.0, ge=0, lt=1)
     # --- optimizer / schedule ---
-    lr: float = 3e-3
-    min_lr_ratio: float = 0.1  # cosine decays to lr * min_lr_ratio
-    warmup: int = 20
-    max_steps: int = 200  # length of the schedule; training stops here
-    weight_decay: float = 0.1
+    lr: float = bounded(3e-3, gt=0)
+    min_lr_ratio: float = bounded(0.1, ge=0, le=1)  # cosine decays to lr * min_lr_ratio
+    warmup: int = bounded(20, ge=0)
+    max_steps: int = bounded(200, ge=0)  # length of the schedule; training stops here
+    weight_decay: float = bounded(0.1, ge=0)
     beta1: float = 0.9
     beta2: float = 0.95
-    grad_clip: float = 1.0
+    grad_clip: float = bounded(1.0, ge=0)
     # --- runtime ---
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     dtype: str = "auto"  # auto (bf16 autocast on CUDA, fp32 on CPU) | float32 | bfloat16
     compile: bool = False
-    num_threads: int | None = None  # torch CPU threads; None = leave torch's default
+    num_threads: int | None = bounded(None, ge=1)  # torch CPU threads; None = leave torch's default
     # --- bookkeeping ---
-    eval_interval: int = 0  # steps between quick held-out loss evals; 0 = never during training
-    eval_batches: int = 4  # batches of held-out instances for the quick eval
-    checkpoint_interval: int = 100  # 0 = only the final checkpoint
-    keep_checkpoints: int = 2
-    log_interval: int = 1  # progress bar refresh; log.jsonl gets every step
+    eval_interval: int = bounded(
+        0, ge=0
+    )  # steps between quick held-out loss evals; 0 = never during training
+    eval_batches: int = bounded(4, ge=1)  # batches of held-out instances for the quick eval
+    checkpoint_interval: int = bounded(100, ge=0)  # 0 = only the final checkpoint
+    keep_checkpoints: int = bounded(2, ge=1)
+    log_interval: int = bounded(1, ge=1)  # progress bar refresh; log.jsonl gets every step
     log_batch_ids: bool = False
     tensorboard: bool = False
     eval: EvalConfig = field(default_factory=EvalConfig)
@@ -109,6 +116,8 @@ class TrainConfig:
         return TrainConfig.from_dict(d)
 
     def validate(self) -> None:
+        check_instance(self, "train config")
+        check_instance(self.eval, "train config: eval")
         if self.seq_len < 2:
             raise DolmalikeError("seq_len must be >= 2 (inputs are window[:-1], targets window[1:])")
         if self.batch_size < 1 or self.max_steps < 0:
