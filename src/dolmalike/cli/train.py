@@ -49,7 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "run shows exactly what it trained on. Writes OUT/replay_report.{json,md} comparing the loss curves.",
     )
     g.add_argument("--from", dest="from_dir", metavar="TRAIN_DIR", help="the run to branch from")
-    g.add_argument("--at-step", type=int_at_least(0), metavar="N", help="first step without the excluded documents")
+    g.add_argument(
+        "--at-step", type=int_at_least(0), metavar="N", help="first step without the excluded documents"
+    )
     g.add_argument("--exclude-docs", metavar="IDS_FILE", help="doc_ids to exclude, one per line")
     g.add_argument(
         "--exclude-where",
