@@ -31,6 +31,7 @@ class FileServer:
     """Serves files from `roots` (first match wins) with Range support and injected faults.
 
     - `fail_first[path] = K`: the first K requests for path get 503 (Retry-After: 0).
+    - `fail_ranged[path] = K`: the next K requests for path that carry a Range header get 503.
     - `drop_once.add(path)`: the next request for path sends its headers and half of its body, then closes.
     - a path found in no root is a 404.
     Every request is logged as (path, Range header or None, status).
@@ -39,6 +40,7 @@ class FileServer:
     def __init__(self, roots: list[Path]) -> None:
         self.roots = roots
         self.fail_first: dict[str, int] = {}
+        self.fail_ranged: dict[str, int] = {}
         self.drop_once: set[str] = set()
         self.log: list[tuple[str, str | None, int]] = []
         self._lock = threading.Lock()
@@ -96,6 +98,9 @@ class FileServer:
                     fail = server.fail_first.get(rel, 0)
                     if fail:
                         server.fail_first[rel] = fail - 1
+                    elif self.headers.get("Range") and server.fail_ranged.get(rel, 0):
+                        server.fail_ranged[rel] -= 1
+                        fail = 1
                     drop = not fail and rel in server.drop_once
                     if drop:
                         server.drop_once.discard(rel)

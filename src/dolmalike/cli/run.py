@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from typing import Any
 
 from dolmalike.cli.argtypes import int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json
@@ -34,12 +36,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="datatrove executor that places the tasks (default local)",
     )
     p.add_argument("--force", action="store_true", help="rebuild RUN_DIR if it was built with another config")
+    p.add_argument(
+        "--retries",
+        type=int_at_least(0),
+        default=5,
+        help="further attempts per failed request to an http(s)/s3 input, resuming with Range (default 5)",
+    )
     add_json_flag(p)
     p.set_defaults(func=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from dolmalike.exec.executor import ExecConfig
+    from dolmalike.fetch.resumable import ReadPolicy
     from dolmalike.manifests.query import connect
     from dolmalike.runner.pipeline import run_pipeline
     from dolmalike.runner.spec import load_spec
@@ -47,9 +56,15 @@ def handle(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec, args.input)
     t0 = time.perf_counter()
     result = run_pipeline(
-        spec, args.out, ExecConfig(kind=args.executor, workers=args.workers), force=args.force
+        spec,
+        args.out,
+        ExecConfig(kind=args.executor, workers=args.workers),
+        force=args.force,
+        read_policy=ReadPolicy(retries=args.retries),
     )
     elapsed = time.perf_counter() - t0
+    if result.unfinished:
+        return _report_unfinished(args, spec.name, result)
     con = connect(result.run_dir)
     by_stage = con.execute(
         "SELECT status, stage, count(*) AS n FROM documents GROUP BY ALL ORDER BY status, n DESC"
@@ -87,3 +102,31 @@ def handle(args: argparse.Namespace) -> int:
     for line in next_steps(result.run_dir, result.mix_dir):
         print(f"  {line}")
     return 0
+
+
+def _report_unfinished(args: argparse.Namespace, name: str, result: Any) -> int:
+    """Records were lost: say which inputs, how, and that a rerun retries them; exit 1."""
+    lost = result.unfinished
+    if args.json:
+        print_json(
+            {
+                "run_dir": str(result.run_dir),
+                "partitions": len(result.partitions),
+                "complete": False,
+                "records_lost": True,
+                "unfinished": [{"partition": p, "reason": r} for p, r in sorted(lost.items())],
+            }
+        )
+        return 1
+    print(
+        f"run {name}: INCOMPLETE, records lost: {len(lost)} of {len(result.partitions)} input files "
+        "could not be read to the end",
+        file=sys.stderr,
+    )
+    for p, reason in sorted(lost.items()):
+        print(f"  {p}: {reason}", file=sys.stderr)
+    print(
+        "  global steps, mix and receipt were not run; rerun the same command to read these files again",
+        file=sys.stderr,
+    )
+    return 1

@@ -30,19 +30,23 @@ class ExecConfig:
 
 
 class _KeyTask(PipelineStep):
-    """A datatrove step that runs fn(keys[rank]) and marks it done."""
+    """A datatrove step that runs fn(keys[rank]) and marks it done, unless fn returns False
+    (the key's work is unfinished for a reason a rerun may not meet, e.g. an input that could
+    not be read to the end)."""
 
     name = "dolmalike"
     type = "task"
 
-    def __init__(self, step: str, keys: Sequence[str], fn: Callable[[str], None], markers: Path) -> None:
+    def __init__(
+        self, step: str, keys: Sequence[str], fn: Callable[[str], bool | None], markers: Path
+    ) -> None:
         super().__init__()
         self.step, self.keys, self.fn, self.markers = step, list(keys), fn, markers
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         key = self.keys[rank]
-        self.fn(key)
-        mark_done(self.markers / key)
+        if self.fn(key) is not False:
+            mark_done(self.markers / key)
         return data
 
 
@@ -61,7 +65,7 @@ def run_tasks(
     layout: RunLayout,
     step: str,
     keys: Sequence[str],
-    fn: Callable[[str], None],
+    fn: Callable[[str], bool | None],
     cfg: ExecConfig,
 ) -> int:
     """Run fn on every key without a completion marker; returns how many ran."""

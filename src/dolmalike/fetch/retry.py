@@ -29,6 +29,10 @@ class TransientError(Exception):
         self.retry_after = retry_after
 
 
+class RetriesExhausted(DolmalikeError):
+    """Every attempt failed transiently: the data may well be there for a later run."""
+
+
 @dataclass(frozen=True)
 class Backoff:
     """Exponential backoff: `base * factor**(attempt-1)`, capped at `max_delay`, minus up to `jitter` of it."""
@@ -60,6 +64,7 @@ def call_with_retries(
     """Call `fn(attempt)` until it succeeds; returns (result, attempts used).
 
     Only `TransientError` is retried; anything else (e.g. a DolmalikeError for a 404) propagates at once.
+    When the last attempt fails too, `RetriesExhausted` (a DolmalikeError) says so.
     """
     attempt = 0
     while True:
@@ -68,5 +73,6 @@ def call_with_retries(
             return fn(attempt), attempt
         except TransientError as e:
             if attempt > retries:
-                raise DolmalikeError(f"{key}: giving up after {attempt} attempts: {e}") from e
+                tries = f"{attempt} attempt{'s' if attempt > 1 else ''}"
+                raise RetriesExhausted(f"{key}: giving up after {tries}: {e}") from e
             sleep(backoff.delay(key, attempt, e.retry_after))

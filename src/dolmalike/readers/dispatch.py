@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 
 from dolmalike.core.document import Document
 from dolmalike.core.hashing import doc_id_for
+from dolmalike.fetch.resumable import ReadPolicy
+from dolmalike.readers.interrupted import flag_if_transient
 from dolmalike.readers.jsonl import read_jsonl
 from dolmalike.readers.unique_ids import unique_doc_ids
 from dolmalike.readers.warc import DEFAULT_MAX_RECORD_BYTES, open_input, read_warc
@@ -56,8 +58,8 @@ def format_from_bytes(head: bytes) -> str | None:
     return None
 
 
-def sniff_format(path: str) -> str | None:
-    with open_input(path) as fh:
+def sniff_format(path: str, policy: ReadPolicy | None = None) -> str | None:
+    with open_input(path, policy) as fh:
         return format_from_bytes(fh.read(_SNIFF_BYTES))
 
 
@@ -67,29 +69,33 @@ def open_reader(
     *,
     source: str | None = None,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    policy: ReadPolicy | None = None,
 ) -> Iterator[Document]:
     """Documents of one input file (= one partition), in file order, with unique doc_ids; never
     raises on bad input.
 
     `source`: None means "commoncrawl" for WARC/WET, and each line's own source for JSONL.
+    `policy`: how remote inputs are retried (see `fetch.resumable`).
     """
     fmt = format_from_name(path)
     if fmt is None:
         try:
-            fmt = sniff_format(path)
+            fmt = sniff_format(path, policy)
         except Exception as e:  # noqa: BLE001 - reported as an error record below
-            return _single_error(path, partition, source, f"cannot open: {type(e).__name__}: {e}")
+            return _single_error(path, partition, source, f"cannot open: {type(e).__name__}: {e}", e)
     if fmt == WARC:
         return unique_doc_ids(
-            read_warc(path, partition, source or "commoncrawl", max_record_bytes), partition
+            read_warc(path, partition, source or "commoncrawl", max_record_bytes, policy), partition
         )
     if fmt == JSONL:
-        return read_jsonl(path, partition, source)
+        return read_jsonl(path, partition, source, policy)
     return _single_error(path, partition, source, "unrecognised input format (expected WARC/WET or JSONL)")
 
 
-def _single_error(path: str, partition: str, source: str | None, message: str) -> Iterator[Document]:
-    yield Document(
+def _single_error(
+    path: str, partition: str, source: str | None, message: str, exc: BaseException | None = None
+) -> Iterator[Document]:
+    doc = Document(
         doc_id=doc_id_for(f"{partition}@0"),
         source=source or "",
         warc_path=path,
@@ -97,3 +103,4 @@ def _single_error(path: str, partition: str, source: str | None, message: str) -
         partition=partition,
         error=f"{path}@0: {message}",
     )
+    yield doc if exc is None else flag_if_transient(doc, exc)

@@ -15,16 +15,21 @@ from typing import Any
 
 from dolmalike.core.document import Document
 from dolmalike.core.hashing import doc_id_for
+from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.io.textfiles import decompressed
+from dolmalike.readers.interrupted import flag_if_transient
 from dolmalike.readers.warc import crawl_from_name, open_input
 
 DEFAULT_SOURCE = "jsonl"
 
 
-def read_jsonl(path: str, partition: str, source: str | None = None) -> Iterator[Document]:
+def read_jsonl(
+    path: str, partition: str, source: str | None = None, policy: ReadPolicy | None = None
+) -> Iterator[Document]:
     """One Document per non-blank line; a bad line becomes an error pseudo-record, reading goes on.
 
-    `source`: None takes each line's own "source" field (else "jsonl").
+    `source`: None takes each line's own "source" field (else "jsonl"). `policy`: retries of a
+    remote input; a read that gave up ends with an error row flagged as interrupted.
     """
     offset = 0
     ordinal = 0
@@ -44,9 +49,9 @@ def read_jsonl(path: str, partition: str, source: str | None = None) -> Iterator
         return doc
 
     try:
-        raw = open_input(path)
+        raw = open_input(path, policy)
     except Exception as e:  # noqa: BLE001 - bad input is reported, never raised
-        yield error(0, f"cannot open: {type(e).__name__}: {e}")
+        yield flag_if_transient(error(0, f"cannot open: {type(e).__name__}: {e}"), e)
         return
     seen: set[str] = set()
     with raw:
@@ -69,7 +74,7 @@ def read_jsonl(path: str, partition: str, source: str | None = None) -> Iterator
                 ordinal += 1
                 yield doc
         except Exception as e:  # noqa: BLE001 - truncated/corrupt compression: stop this file
-            yield error(offset, f"reading stopped: {type(e).__name__}: {e}")
+            yield flag_if_transient(error(offset, f"reading stopped: {type(e).__name__}: {e}"), e)
 
 
 def _document(

@@ -14,7 +14,9 @@ from contextlib import nullcontext
 from typing import BinaryIO
 
 from dolmalike.core.document import Document
+from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.readers.framing import sniff_framing
+from dolmalike.readers.interrupted import flag_if_transient
 from dolmalike.readers.warc_records import FileState, crawl_from_name, strip_uri
 from dolmalike.readers.warc_segment import Segment
 
@@ -23,11 +25,15 @@ DEFAULT_MAX_RECORD_BYTES = 20 * 2**20
 __all__ = ["DEFAULT_MAX_RECORD_BYTES", "crawl_from_name", "open_input", "read_warc", "strip_uri"]
 
 
-def open_input(path: str) -> BinaryIO:
-    """The one place inputs are opened: local paths directly, http(s)/s3 via smart_open, bytes as stored."""
-    from dolmalike.fetch.remote import open_stream
+def open_input(path: str, policy: ReadPolicy | None = None) -> BinaryIO:
+    """The one place inputs are opened, bytes as stored: local paths directly, http(s)/s3 as a
+    seekable stream that retries and resumes with Range requests under `policy`."""
+    from dolmalike.fetch.remote import is_remote, local_path
+    from dolmalike.fetch.resumable import open_resumable
 
-    return open_stream(path)
+    if is_remote(path):
+        return open_resumable(path, policy)
+    return open(local_path(path), "rb")  # noqa: SIM115 - the caller closes it
 
 
 def read_warc(
@@ -35,14 +41,17 @@ def read_warc(
     partition: str,
     source: str = "commoncrawl",
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    policy: ReadPolicy | None = None,
 ) -> Iterator[Document]:
     """One Document per response (WARC) / conversion (WET) record of `path`, in file order,
-    plus error pseudo-records; warcinfo/request/metadata/resource records are not yielded."""
+    plus error pseudo-records; warcinfo/request/metadata/resource records are not yielded.
+    A remote read that gave up after `policy`'s retries ends with an error row flagged as
+    interrupted (see `readers.interrupted`)."""
     st = FileState(path, partition, source, max_record_bytes)
     try:
-        fh = open_input(path)
+        fh = open_input(path, policy)
     except Exception as e:  # noqa: BLE001 - bad input is reported, never raised
-        yield st.emit(st.error(0, f"cannot open: {type(e).__name__}: {e}"))
+        yield st.emit(flag_if_transient(st.error(0, f"cannot open: {type(e).__name__}: {e}"), e))
         return
     checker = _second_handle(path)
     with fh, checker or nullcontext():
@@ -58,7 +67,7 @@ def read_warc(
             if seg is not None:
                 yield from seg.flush()  # the held-back record was complete; only unverified
                 at = seg.last_pos if seg.last_pos is not None else seg.start
-            yield st.emit(st.error(at, f"reading stopped: {type(e).__name__}: {e}"))
+            yield st.emit(flag_if_transient(st.error(at, f"reading stopped: {type(e).__name__}: {e}"), e))
 
 
 def _second_handle(path: str) -> BinaryIO | None:

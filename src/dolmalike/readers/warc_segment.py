@@ -30,6 +30,7 @@ from dolmalike.readers.framing import (
     gzip_member_consistent,
     inspect_frame,
 )
+from dolmalike.readers.interrupted import is_transient
 from dolmalike.readers.warc_records import Broken, FileState
 
 _GZIP_MEMBER_MAGIC = b"\x1f\x8b\x08"
@@ -70,6 +71,8 @@ class Segment:
             except StopIteration:
                 return (yield from self._emit(self._checked(_Verdict(), self._end_verdict)))
             except Exception as e:  # noqa: BLE001 - fastwarc raises OSError on corrupt data
+                if is_transient(e):
+                    raise  # the stream failed, not the data: read_warc reports the interruption
                 msg, at = f"{e}", self.last_pos if self.last_pos is not None else self.start
                 unchecked = _Verdict(error_at=(at, f"unreadable WARC data ({msg})", None))
                 verdict = self._checked(unchecked, self._failure_verdict, msg)

@@ -3,7 +3,9 @@
 The runner, not the stages, writes lineage: every record the reader yields becomes a row
 of work/records/, every decision a row of decisions/stream/, every tag a row of
 attributes/<tagger>/, and the surviving documents go to docs/. All writes are atomic and the
-partition is marked done only after all of them, so a killed run redoes it from scratch.
+partition is marked done only after all of them, so a killed run redoes it from scratch. A partition whose remote read gave up after
+its retries (`readers.interrupted`) keeps its outputs but gets no marker either: its note under
+work/interrupted/ says what was lost, and a rerun reads it again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import pyarrow as pa
 
 from dolmalike.core.document import Document
 from dolmalike.core.schema import RECORDS
-from dolmalike.io.atomic import atomic_write_parquet
+from dolmalike.fetch.resumable import ReadPolicy
+from dolmalike.io.atomic import atomic_write_json, atomic_write_parquet
 from dolmalike.io.docstore import write_docs
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.manifests.writer import write_attributes, write_decisions
@@ -31,6 +34,18 @@ def records_path(layout: RunLayout, partition: str):
     return layout.work / "records" / f"{partition}.parquet"
 
 
+def interruption_path(layout: RunLayout, partition: str):
+    return layout.work / "interrupted" / f"{partition}.json"
+
+
+def read_interruption(layout: RunLayout, partition: str) -> dict[str, Any] | None:
+    """{"error", "records_read"} for a partition whose last read was interrupted, else None."""
+    import json
+
+    path = interruption_path(layout, partition)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
 class PartitionProcessor:
     """Picklable callable: builds the stages inside the worker, then processes one partition."""
 
@@ -41,25 +56,29 @@ class PartitionProcessor:
         paths: dict[str, str],
         display: dict[str, str],
         variables: dict[str, str],
+        policy: ReadPolicy | None = None,
     ) -> None:
         self.run_dir = run_dir
         self.spec = spec
         self.paths = paths  # partition -> where to read it
         self.display = display  # partition -> the path recorded in manifests
         self.variables = variables  # ${name} substitutions in stage params
+        self.policy = policy or ReadPolicy()  # retries of remote inputs
 
-    def __call__(self, partition: str) -> None:
+    def __call__(self, partition: str) -> bool:
+        """Process `partition`; False if its read was interrupted (the partition is unfinished)."""
         # Imports and models are permanent: keep them out of the GC's view while the partition is
         # processed, so each collection only scans per-document objects (a full pass over ~60k
         # import-time objects costs ~20 ms). Unfrozen after, since this may run in the caller's process.
         gc.freeze()
         try:
-            self._process(partition)
+            return self._process(partition)
         finally:
             gc.unfreeze()
 
-    def _process(self, partition: str) -> None:
+    def _process(self, partition: str) -> bool:
         from dolmalike.readers.dispatch import open_reader
+        from dolmalike.readers.interrupted import is_interrupted
         from dolmalike.readers.unique_ids import RENAMED
 
         spec = PipelineSpec.from_dict(self.spec)
@@ -70,10 +89,15 @@ class PartitionProcessor:
         ]
         ctx = StageContext(partition=partition, seed=spec.seed)
         records: list[dict[str, Any]] = []
+        interrupted: list[str] = []
 
         def source() -> Iterator[Document]:
             reader = open_reader(
-                self.paths[partition], partition, source=spec.source, max_record_bytes=spec.max_record_bytes
+                self.paths[partition],
+                partition,
+                source=spec.source,
+                max_record_bytes=spec.max_record_bytes,
+                policy=self.policy,
             )
             real, shown = self.paths[partition], self.display[partition]
             for doc in reader:
@@ -88,6 +112,8 @@ class PartitionProcessor:
                     ctx.decide(doc, "read", "renamed", note)
                 if doc.error:
                     ctx.decide(doc, "read", "error", doc.error)
+                    if is_interrupted(doc):
+                        interrupted.append(doc.error)
                     continue
                 yield doc
 
@@ -107,3 +133,9 @@ class PartitionProcessor:
                     write_attributes(layout, tagger_name, partition, schema, [])
         cols = {name: [r[name] for r in records] for name in RECORDS.names}
         atomic_write_parquet(records_path(layout, partition), pa.table(cols, schema=RECORDS))
+        note = interruption_path(layout, partition)
+        if interrupted:
+            atomic_write_json(note, {"error": interrupted[-1], "records_read": len(records) - 1})
+            return False
+        note.unlink(missing_ok=True)
+        return True

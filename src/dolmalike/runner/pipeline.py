@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.exec.executor import ExecConfig, mark_done, run_tasks
+from dolmalike.exec.executor import ExecConfig, mark_done, pending, run_tasks
+from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.io.atomic import atomic_write_json
 from dolmalike.io.receipt import input_entry
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.runner.finalize import finalize_partition
 from dolmalike.runner.inputs import InputFile, resolve_inputs
 from dolmalike.runner.models import MODELS_DIR, train_models
-from dolmalike.runner.partition import STREAM_STEP, PartitionProcessor
+from dolmalike.runner.partition import STREAM_STEP, PartitionProcessor, read_interruption
 from dolmalike.runner.receipt import write_receipt
 from dolmalike.runner.spec import PipelineSpec, resolve_params
 from dolmalike.stages.registry import global_step_registry, instantiate
@@ -32,6 +33,9 @@ class RunResult:
     by_stage: list[dict[str, Any]] = field(default_factory=list)
     receipt: Path | None = None
     mix_dir: Path | None = None
+    # partition -> what was lost, for inputs that could not be read to the end; when non-empty
+    # the run stopped after the streaming stages (no global steps, no receipt) and must be rerun.
+    unfinished: dict[str, str] = field(default_factory=dict)
 
 
 def _check_config(layout: RunLayout, spec: PipelineSpec, force: bool) -> None:
@@ -72,9 +76,30 @@ def _synthetic_inputs(layout: RunLayout, params: dict[str, Any]) -> Path:
     return out
 
 
+def _unfinished(layout: RunLayout, partitions: list[str]) -> dict[str, str]:
+    out = {}
+    for p in pending(layout, STREAM_STEP, partitions):
+        note = read_interruption(layout, p)
+        if note is None:
+            out[p] = f"did not finish (see {layout.logs / STREAM_STEP})"
+        else:
+            out[p] = (
+                f"{note['error']} ({note['records_read']} records read before it; the rest were not read)"
+            )
+    return out
+
+
 def run_pipeline(
-    spec: PipelineSpec, run_dir: str | Path, exec_cfg: ExecConfig, force: bool = False
+    spec: PipelineSpec,
+    run_dir: str | Path,
+    exec_cfg: ExecConfig,
+    force: bool = False,
+    read_policy: ReadPolicy | None = None,
 ) -> RunResult:
+    """Run `spec` into `run_dir`. `read_policy`: retries of remote inputs (not part of the config:
+    it changes no output). If an input cannot be read to the end, the run stops after the
+    streaming stages with `RunResult.unfinished` set, since global steps over a partial corpus
+    would be marked done and never see the rest."""
     layout = RunLayout.of(run_dir)
     layout.root.mkdir(parents=True, exist_ok=True)
     _check_config(layout, spec, force)
@@ -100,8 +125,12 @@ def run_pipeline(
     steps = [instantiate(registry, s.name, resolve_params(s.params, variables)) for s in spec.global_steps]
     train_models(layout, spec.models, variables)
 
-    processor = PartitionProcessor(str(layout.root), spec.to_dict(), paths, display, variables)
+    processor = PartitionProcessor(str(layout.root), spec.to_dict(), paths, display, variables, read_policy)
     run_tasks(layout, STREAM_STEP, partitions, processor, exec_cfg)
+    if unfinished := _unfinished(layout, partitions):
+        layout.receipt.unlink(missing_ok=True)  # e.g. from before a --force rebuild: not this run's
+        return RunResult(layout.root, partitions, unfinished=unfinished)
+
     for phase, step in enumerate(steps, start=1):
         step.run(layout, partitions, phase, exec_cfg)
 
