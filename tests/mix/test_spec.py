@@ -55,7 +55,7 @@ def test_in_lists_become_tuples_and_round_trip_to_dict():
         (spec(sourcez=[]), "unknown key(s) sourcez; valid keys: seed, tokenizer"),
         (spec(sources=[]), "`sources` must be a non-empty list"),
         (spec(sources=[{"name": "a"}, {"name": "a"}]), "duplicate source names: a"),
-        (spec(sources=[{"name": "a/b"}]), "`name` must match"),
+        (spec(sources=[{"name": "a/b"}]), "source 'a/b' cannot be used as a file name"),
         (spec(sources=[{"name": "a", "target_tokens": 5, "repeat": 2}]), "at most one of"),
         (
             spec(sources=[{"name": "a", "where": {"attr": "x", "eq": 1}, "sql": "TRUE"}]),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.names import safe_name
 
 T = TypeVar("T")
 
@@ -24,6 +25,8 @@ _KIND_ATTR = "_dolmalike_kind"
 
 def registered(kind: str, name: str) -> Callable[[type[T]], type[T]]:
     """Stamp `kind` and a versioned `name` (e.g. "gopher_v1") on a class."""
+
+    safe_name(name, kind)  # names become paths (attributes/<tagger>/, _done/<step>/)
 
     def stamp(cls: type[T]) -> type[T]:
         setattr(cls, _KIND_ATTR, kind)
@@ -58,7 +61,7 @@ class Registry(Generic[T]):
         self._discovered = True
         if self._entry_point_group:
             for ep in entry_points(group=self._entry_point_group):
-                self._targets.setdefault(ep.name, ep.value)
+                self._targets.setdefault(safe_name(ep.name, f"{self.kind} entry point"), ep.value)
         for d in self._plugin_dirs:
             if not d.is_dir():
                 continue

@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.names import safe_name
 
 
 def bounded(
@@ -28,13 +29,17 @@ def bounded(
     lt: float | None = None,
     le: float | None = None,
     choices: tuple[Any, ...] | None = None,
+    file_name: bool = False,
 ) -> Any:
-    """A dataclass field with a range (and/or a set of allowed values) that `checked` enforces."""
+    """A dataclass field with a range (and/or a set of allowed values) that `checked` enforces;
+    `file_name=True`: a string that becomes a path component (checked by core.names.safe_name)."""
     meta = {
         k: v
         for k, v in (("gt", gt), ("ge", ge), ("lt", lt), ("le", le), ("choices", choices))
         if v is not None
     }
+    if file_name:
+        meta["file_name"] = True
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -97,7 +102,7 @@ def _check(v: Any, name: str, tp: Any, meta: Mapping[str, Any]) -> Any:
     elif tp is str:
         if not isinstance(v, str):
             raise DolmalikeError(f"`{name}` must be a string (got {v!r})")
-        out = v
+        out = safe_name(v, f"`{name}`") if meta.get("file_name") else v
     elif origin in (tuple, list):
         if not isinstance(v, list | tuple):
             raise DolmalikeError(f"`{name}` must be a list (got {v!r})")

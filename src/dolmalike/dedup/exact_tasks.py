@@ -74,7 +74,7 @@ class _Task:
 
     @property
     def work(self) -> ExactWork:
-        return ExactWork(self.layout.work / self.step)
+        return ExactWork(self.layout.step_work(self.step))
 
 
 class KeyTask(_Task):

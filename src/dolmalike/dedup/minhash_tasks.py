@@ -125,7 +125,7 @@ class _Task:
 
     @property
     def work(self) -> MinHashWork:
-        return MinHashWork(self.layout.work / self.step)
+        return MinHashWork(self.layout.step_work(self.step))
 
 
 class SignatureTask(_Task):
@@ -344,4 +344,4 @@ class FilterTask(_Task):
 
 
 def read_stats(layout: RunLayout, step: str) -> dict:
-    return json.loads(MinHashWork(layout.work / step).stats.read_text())
+    return json.loads(MinHashWork(layout.step_work(step)).stats.read_text())

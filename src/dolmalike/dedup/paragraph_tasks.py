@@ -66,7 +66,7 @@ class ParagraphTask:
                 )
             write_attributes(self.layout, self.attribute, partition, ATTRIBUTE_SCHEMA, rows)
         atomic_write_json(
-            self.layout.work / self.step / "bloom.json",
+            self.layout.step_work(self.step) / "bloom.json",
             {
                 "expected_items": expected,
                 "fp_rate": self.fp_rate,

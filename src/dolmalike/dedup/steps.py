@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
+from dolmalike.core.names import safe_name
 from dolmalike.core.typedconfig import bounded, checked
 from dolmalike.dedup import exact_tasks, minhash_tasks
 from dolmalike.dedup.paragraph_tasks import ParagraphTask
@@ -40,7 +41,7 @@ class _ExactDedup:
 class UrlDedup(_ExactDedup):
     """Drop documents whose normalized URL an earlier-kept document already has."""
 
-    name: str = "url_dedup"
+    name: str = bounded("url_dedup", file_name=True)
     method: ClassVar[str] = "url"
 
 
@@ -48,7 +49,7 @@ class UrlDedup(_ExactDedup):
 class ContentDedup(_ExactDedup):
     """Drop documents whose normalized text (NFKC, lowercase, collapsed spaces) is a copy."""
 
-    name: str = "content_dedup"
+    name: str = bounded("content_dedup", file_name=True)
     method: ClassVar[str] = "content"
 
 
@@ -56,8 +57,8 @@ class ContentDedup(_ExactDedup):
 class ParagraphDedup:
     """Tag duplicate paragraphs with a Bloom filter (Dolma BFF); a single sequential task."""
 
-    name: str = "paragraph_dedup"
-    attribute: str = "dup_paragraphs_v1"
+    name: str = bounded("paragraph_dedup", file_name=True)
+    attribute: str = bounded("dup_paragraphs_v1", file_name=True)
     fp_rate: float = bounded(1e-4, gt=0, lt=1)
     expected_items: int | None = bounded(None, ge=1)  # None: bounded by a newline count over the run
 
@@ -82,7 +83,7 @@ class MinHashDedup:
     Parameters are those of MinHashParams (ngram, bands, rows, seed, threshold, verify)."""
 
     def __init__(self, name: str = "minhash_dedup", **params: Any) -> None:
-        self.name = name
+        self.name = safe_name(name, f"global step {name!r}: `name`")
         self.params = minhash_tasks.MinHashParams(
             **checked(minhash_tasks.MinHashParams, params, f"global step {name!r}")
         )

@@ -1,9 +1,13 @@
-"""Where everything lives inside RUN_DIR. One place, so no module guesses paths."""
+"""Where everything lives inside RUN_DIR. One place, so no module guesses paths, and every name
+that becomes part of a path (step, partition, tagger, model) is checked here to be one plain
+file name (core.names), so nothing is written outside RUN_DIR."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from dolmalike.core.names import safe_name
 
 
 @dataclass(frozen=True)
@@ -48,16 +52,29 @@ class RunLayout:
         return self.manifests / table
 
     def part(self, table: str, partition: str) -> Path:
-        return self.manifests / table / f"{partition}.parquet"
+        return self.manifests / safe_name(table, "table") / f"{safe_name(partition, 'partition')}.parquet"
 
     def attributes_dir(self, tagger: str) -> Path:
-        return self.manifests / "attributes" / tagger
+        return self.manifests / "attributes" / safe_name(tagger, "tagger")
+
+    @property
+    def models(self) -> Path:
+        return self.root / "models"
+
+    def model(self, name: str) -> Path:
+        """A classifier the spec's `models:` section trains: RUN_DIR/models/<name>.bin."""
+        return self.models / f"{safe_name(name, 'model')}.bin"
+
+    def step_work(self, step: str) -> Path:
+        """A global step's intermediate files: RUN_DIR/work/<step>/."""
+        return self.work / safe_name(step, "step")
 
     def doc_part(self, partition: str) -> Path:
         """The partition's kept documents: Parquet, or Dolma jsonl.zst when the run chose it."""
+        safe_name(partition, "partition")
         parquet = self.docs / f"{partition}.parquet"
         dolma = self.docs / f"{partition}.jsonl.zst"
         return dolma if dolma.exists() and not parquet.exists() else parquet
 
     def marker(self, step: str, partition: str) -> Path:
-        return self.done / step / partition
+        return self.done / safe_name(step, "step") / safe_name(partition, "partition")

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.names import safe_name
 from dolmalike.core.typedconfig import as_float, as_int
 from dolmalike.io.yamlfile import load_yaml_mapping
 
@@ -51,7 +52,6 @@ SPEC_KEYS = (
     "sources",
 )
 SOURCE_KEYS = ("name", "where", "sql", *BUDGET_KEYS)
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # becomes a file name: manifests/mix/<name>.parquet
 
 
 @dataclass(frozen=True)
@@ -180,8 +180,7 @@ def _parse_source(raw: Any, index: int) -> SourceSpec:
     name = raw.get("name")
     where = f"sources[{index}]" + (f" ({name})" if name else "")
     _check_keys(raw, SOURCE_KEYS, where)
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise DolmalikeError(f"{where}: `name` must match {_NAME_RE.pattern}")
+    safe_name(name, f"{where}: source")  # becomes a file name: manifests/mix/<name>.parquet
     if "where" in raw and "sql" in raw:
         raise DolmalikeError(f"{where}: give either `where` or `sql`, not both")
     rule = _parse_rule(raw["where"], f"{where}.where") if raw.get("where") is not None else None

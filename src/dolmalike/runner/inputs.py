@@ -64,7 +64,8 @@ def _stem(path: str) -> str:
         if name.endswith(ext):
             name = name[: -len(ext)]
             break
-    return re.sub(r"[^0-9A-Za-z._-]", "_", name) or "input"
+    # A partition key is a file name (core.names.NAME_RE): no separators, never "." or "..".
+    return re.sub(r"[^0-9A-Za-z._-]", "_", name).lstrip("._-")[:100] or "input"
 
 
 def resolve_inputs(patterns: list[str]) -> list[InputFile]:

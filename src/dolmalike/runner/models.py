@@ -17,8 +17,6 @@ from dolmalike.io.atomic import atomic_write_json
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.runner.spec import resolve_params
 
-MODELS_DIR = "models"
-
 
 def _as_list(v: Any) -> list[str]:
     return [str(x) for x in v] if isinstance(v, list) else [str(v)]
@@ -50,7 +48,7 @@ def train_models(
     out: dict[str, Path] = {}
     for name, raw in sorted(models.items()):
         params = resolve_params(raw, variables)
-        path = layout.root / MODELS_DIR / f"{name}.bin"
+        path = layout.model(name)
         out[name] = path
         marker = layout.marker("models", name)
         if marker.exists() and path.exists():

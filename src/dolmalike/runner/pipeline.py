@@ -16,7 +16,7 @@ from dolmalike.io.receipt import input_entry
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.runner.finalize import finalize_partition
 from dolmalike.runner.inputs import InputFile, resolve_inputs
-from dolmalike.runner.models import MODELS_DIR, train_models
+from dolmalike.runner.models import train_models
 from dolmalike.runner.partition import STREAM_STEP, PartitionProcessor, read_interruption
 from dolmalike.runner.receipt import write_receipt
 from dolmalike.runner.spec import PipelineSpec, resolve_params
@@ -117,7 +117,7 @@ def run_pipeline(
     paths = {f.partition: f.path for f in inputs}
     partitions = sorted(paths)
 
-    variables = {"models": str(layout.root / MODELS_DIR)}
+    variables = {"models": str(layout.models)}
     if synthetic_dir is not None:
         variables["synthetic"] = str(synthetic_dir)
     # Built before models and stages run, so a bad step parameter fails the run before the work starts.

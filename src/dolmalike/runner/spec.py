@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.names import safe_name
 from dolmalike.core.typedconfig import bounded, checked
 from dolmalike.io.yamlfile import load_yaml_mapping
 
@@ -123,6 +124,7 @@ def _models(raw: Any, path: Path) -> dict[str, dict[str, Any]]:
     from dolmalike.classifier.train import TrainConfig
 
     for name, params in raw.items():
+        safe_name(name, f"{path}: model")  # becomes RUN_DIR/models/<name>.bin
         if not params.get("pos") or not params.get("neg"):
             raise DolmalikeError(f"{path}: models.{name} needs `pos` and `neg` training sets")
         options = {k: v for k, v in params.items() if k not in ("pos", "neg")}
@@ -152,6 +154,10 @@ def load_spec(path: str | Path, inputs: list[str] | None = None) -> PipelineSpec
         models=_models(raw.get("models"), path),
     )
     _check_global_steps(spec.global_steps, path)
+    if spec.mix:  # a bad mix spec fails now, not after the whole run
+        from dolmalike.mix.spec import load_spec as load_mix_spec
+
+        load_mix_spec(spec.mix)
     raw_inputs = raw.get("inputs")
     if inputs:
         spec.inputs = list(inputs)

@@ -7,11 +7,13 @@ Spec: `- tag: {taggers: [gopher_quality_v1, {c4_v1: {preset: tfds}}], plugins: [
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from dolmalike.core.document import Document
+from dolmalike.core.errors import DolmalikeError
 from dolmalike.stages.base import Stage, StageContext
 from dolmalike.taggers.apply import TaggerSet, batches
 from dolmalike.taggers.registry import DEFAULT_PLUGIN_DIR, build_taggers
@@ -26,6 +28,10 @@ class TagStage(Stage):
         plugins: Iterable[str] = (str(DEFAULT_PLUGIN_DIR),),
         batch_size: int = 256,
     ) -> None:
+        plugins = [str(d) for d in plugins]
+        missing = [d for d in plugins if d != str(DEFAULT_PLUGIN_DIR) and not Path(d).is_dir()]
+        if missing:  # only the default ./taggers may be absent
+            raise DolmalikeError(f"tag: plugin directory not found: {missing[0]}")
         self.batch_size = batch_size
         self.taggers = TaggerSet(build_taggers(list(taggers), plugins))
 

@@ -52,6 +52,7 @@ from typing import Any
 import yaml
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.names import safe_name
 from dolmalike.io.atomic import atomic_write_bytes, atomic_write_json
 from dolmalike.io.yamlfile import load_yaml_mapping
 
@@ -114,6 +115,7 @@ def load_spec(path: str | Path) -> AblationSpec:
     for i, v in enumerate(raw.get("variants") or []):
         if not isinstance(v, dict) or not v.get("name"):
             raise DolmalikeError(f"{path}: variants[{i}] needs a `name`")
+        safe_name(v["name"], f"{path}: variant")  # becomes DIR/variants/<name>
         bad = sorted(set(v) - VARIANT_KEYS)
         if bad:
             raise DolmalikeError(f"{path}: variant {v['name']}: unknown key(s) {', '.join(bad)}")
