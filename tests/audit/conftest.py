@@ -45,3 +45,15 @@ def cli():
     from dolmalike.cli.main import main
 
     return main
+
+
+@pytest.fixture(scope="session")
+def memo_run(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """A run long enough to memorize: 200-byte documents, the 13 wiki documents repeated 32 times (~120
+    exposures each, the others ~4), 300 steps at lr 1e-2 (~8 s on one thread)."""
+    from train_fixture_mix import tiny_config, write_fixture_mix
+
+    d = tmp_path_factory.mktemp("memo")
+    mix = write_fixture_mix(shared_data, d, max_bytes=200, wiki_repeats=32)
+    train(mix, d / "train", tiny_config(max_steps=300, batch_size=16, lr=1e-2, warmup=10), progress=False)
+    return d / "train"

@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "batch",
     "spikes",
     "report",
+    "memorization",
     "ablate",
     "classifier",
     "mix",
