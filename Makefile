@@ -6,7 +6,7 @@ DL     := $(VENV)/bin/dolmalike
 DEMO   ?= runs/demo
 DEMO_CC ?= runs/demo-cc
 
-.PHONY: install demo demo-cc test test-fast bench lint format clean browser
+.PHONY: install slurm demo demo-cc test test-fast bench lint format clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ install: $(PY)
 # headless chromium for the HTML report tests (tests/audit/test_report.py skips without it); needs root
 browser:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+
+# Debian's Slurm + munge, for `--executor slurm` and tests/runner/test_slurm_executor.py (needs root).
+# scripts/with_slurm.sh runs a private one-node Slurm inside a network namespace.
+slurm:
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; }
 
 demo: $(PY)
 	$(DL) run pipelines/demo.yaml --out $(DEMO) --workers 2

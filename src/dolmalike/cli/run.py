@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dolmalike.cli.argtypes import int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json
+
+if TYPE_CHECKING:
+    from dolmalike.exec.slurm import SlurmOptions
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,6 +38,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="local",
         help="datatrove executor that places the tasks (default local)",
     )
+    slurm = p.add_argument_group("slurm", "sbatch settings for --executor slurm (default: the cluster's own)")
+    slurm.add_argument("--slurm-partition", metavar="NAME", help="partition to submit to")
+    slurm.add_argument("--slurm-time", metavar="LIMIT", help="time limit per task, e.g. 2:00:00")
+    slurm.add_argument(
+        "--slurm-cpus", type=int_at_least(1), default=1, metavar="N", help="CPUs per task (default 1)"
+    )
+    slurm.add_argument("--slurm-mem", type=int_at_least(1), metavar="GB", help="memory per CPU in GB")
+    slurm.add_argument("--slurm-qos", metavar="NAME", help="quality of service")
     p.add_argument("--force", action="store_true", help="rebuild RUN_DIR if it was built with another config")
     p.add_argument(
         "--retries",
@@ -44,6 +55,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_json_flag(p)
     p.set_defaults(func=handle)
+
+
+def _slurm_options(args: argparse.Namespace) -> SlurmOptions:
+    from dolmalike.exec.slurm import SlurmOptions
+
+    return SlurmOptions(
+        partition=args.slurm_partition,
+        time=args.slurm_time,
+        cpus_per_task=args.slurm_cpus,
+        mem_per_cpu_gb=args.slurm_mem,
+        qos=args.slurm_qos,
+    )
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -58,7 +81,7 @@ def handle(args: argparse.Namespace) -> int:
     result = run_pipeline(
         spec,
         args.out,
-        ExecConfig(kind=args.executor, workers=args.workers),
+        ExecConfig(kind=args.executor, workers=args.workers, slurm=_slurm_options(args)),
         force=args.force,
         read_policy=ReadPolicy(retries=args.retries),
     )

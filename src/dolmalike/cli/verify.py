@@ -23,9 +23,18 @@ def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dolmalike.mix.receipt import verify_mix
-    from dolmalike.runner.receipt import verify
+    from dolmalike.runner.receipt import unfinished, verify
 
     root = Path(args.run_dir)
+    if unfinished(root):
+        msg = f"{root} has no receipt.json: the run has not finished (re-run `dolmalike run` to complete it)"
+        if args.json:
+            print_json(
+                {"ok": False, "unfinished": str(root), "mismatched": [], "missing": [], "unexpected": []}
+            )
+        else:
+            print(f"verify: FAILED — {msg}")
+        return 1
     checks = []
     if (root / "mix.json").is_file():
         checks.append(("", verify_mix(root)))

@@ -18,6 +18,7 @@ from typing import Any
 
 from datatrove.pipeline.base import PipelineStep
 
+from dolmalike.exec.slurm import SlurmOptions
 from dolmalike.manifests.layout import RunLayout
 
 
@@ -25,8 +26,9 @@ from dolmalike.manifests.layout import RunLayout
 class ExecConfig:
     kind: str = "local"  # local | slurm | ray
     workers: int = 1
-    # executor-specific options, passed through (e.g. slurm partition/time, ray cpus_per_task)
+    # passed to datatrove's LocalPipelineExecutor / RayPipelineExecutor as keyword arguments
     options: dict[str, Any] = field(default_factory=dict)
+    slurm: SlurmOptions | None = None  # sbatch settings for kind == "slurm"
 
 
 class _KeyTask(PipelineStep):
@@ -93,17 +95,18 @@ def run_tasks(
             **cfg.options,
         )
     elif cfg.kind == "slurm":
-        from datatrove.executor.slurm import SlurmPipelineExecutor
+        from dolmalike.exec.slurm import WaitingSlurmExecutor, venv_env_command
 
-        opts = {"time": "24:00:00", "partition": "cpu", **cfg.options}
-        ex = SlurmPipelineExecutor(
+        slurm = cfg.slurm or SlurmOptions()
+        ex = WaitingSlurmExecutor(
             pipeline=[task],
             tasks=len(todo),
             workers=cfg.workers,
             logging_dir=logs,
             job_name=f"dolmalike-{step}",
             skip_completed=False,
-            **opts,
+            env_command=venv_env_command(),
+            **slurm.executor_kwargs(),
         )
     elif cfg.kind == "ray":
         import ray
@@ -130,9 +133,43 @@ def run_tasks(
         from dolmalike.core.errors import DolmalikeError
 
         raise DolmalikeError(f"unknown executor {cfg.kind!r}; valid executors: local, ray, slurm")
+    job = None
     with _Progress(layout, step, keys, len(keys) - len(todo)):
-        ex.run()
+        if cfg.kind == "slurm":
+            from dolmalike.exec.slurm import submit_and_wait
+
+            job = submit_and_wait(ex, slurm.poll_seconds)
+        else:
+            ex.run()
+    _check_complete(layout, step, todo, logs, job)
     return len(todo)
+
+
+def _check_complete(layout: RunLayout, step: str, todo: Sequence[str], logs: str, job: str | None) -> None:
+    """Every key handed out must have its marker now; otherwise the run stops here, loudly.
+
+    The executors report failures in their own ways (a raised exception, a Slurm array task
+    in state FAILED); a missing marker is the one sign they all share.
+    """
+    missing = pending(layout, step, todo)
+    if not missing:
+        return
+    from dolmalike.core.errors import DolmalikeError
+
+    where = f"slurm job {job}, " if job else ""
+    detail = ""
+    if job is not None:
+        from dolmalike.exec.slurm import task_error, task_states
+
+        first = todo.index(missing[0])
+        log = Path(logs) / "slurm_logs" / f"{job}_{first}.out"
+        state = task_states(job).get(first, "did not finish")
+        cause = task_error(log)
+        detail = f"; task {first} {state}{': ' + cause if cause else ''} (log {log})"
+    raise DolmalikeError(
+        f"step {step} failed ({where}{len(missing)} of {len(todo)} tasks did not complete, "
+        f"first: {missing[0]}){detail}"
+    )
 
 
 class _Progress:

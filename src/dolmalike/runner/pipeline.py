@@ -104,6 +104,9 @@ def run_pipeline(
     layout.root.mkdir(parents=True, exist_ok=True)
     _check_config(layout, spec, force)
     _remove_stale_temp_files(layout)
+    # The receipt vouches for a finished run: drop it until every step has completed again, so
+    # `verify` never passes a run that is still going or stopped half-way.
+    layout.receipt.unlink(missing_ok=True)
 
     synthetic_dir: Path | None = None
     if spec.synthetic is not None:
@@ -128,7 +131,6 @@ def run_pipeline(
     processor = PartitionProcessor(str(layout.root), spec.to_dict(), paths, display, variables, read_policy)
     run_tasks(layout, STREAM_STEP, partitions, processor, exec_cfg)
     if unfinished := _unfinished(layout, partitions):
-        layout.receipt.unlink(missing_ok=True)  # e.g. from before a --force rebuild: not this run's
         return RunResult(layout.root, partitions, unfinished=unfinished)
 
     for phase, step in enumerate(steps, start=1):

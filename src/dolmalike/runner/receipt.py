@@ -40,6 +40,12 @@ def write_receipt(
     return receipt
 
 
+def unfinished(run_dir: str | Path) -> bool:
+    """A RUN_DIR that a run started (its resolved spec is there) but that has no receipt yet."""
+    layout = RunLayout.of(run_dir)
+    return layout.spec_copy.is_file() and not layout.receipt.is_file()
+
+
 def verify(run_dir: str | Path) -> tuple[list[str], list[str], list[str]]:
     layout = RunLayout.of(run_dir)
     return verify_outputs(layout.root, output_files(layout))
