@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from dolmalike.runner.executor import ExecConfig
 
+from dolmalike.exec.executor import ExecConfig
 from dolmalike.exec.slurm import SlurmOptions, WaitingSlurmExecutor, venv_env_command
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
