@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import int_at_least
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 
@@ -18,11 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "set x repetition count (from the mix manifest) [x mix source with --per-source].",
     )
     p.add_argument("train_dir", metavar="TRAIN_DIR")
-    p.add_argument("--n", type=int, default=200, help="documents sampled per set (200)")
-    p.add_argument("--prefix", type=int, help="prompt tokens (default seq_len / 2)")
-    p.add_argument("--suffix", type=int, help="scored continuation tokens (default seq_len - prefix)")
+    p.add_argument("--n", type=int_at_least(1), default=200, help="documents sampled per set (200)")
+    p.add_argument("--prefix", type=int_at_least(1), help="prompt tokens (default seq_len / 2)")
+    p.add_argument(
+        "--suffix", type=int_at_least(1), help="scored continuation tokens (default seq_len - prefix)"
+    )
     p.add_argument("--per-source", action="store_true", help="one row per mix source too")
-    p.add_argument("--seed", type=int, default=0, help="document sample (hash order)")
+    p.add_argument("--seed", type=int_at_least(0), default=0, help="document sample (hash order)")
     add_json_flag(p)
     p.set_defaults(func=handle)
 

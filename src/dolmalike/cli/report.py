@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import existing_dir, out_file
 from dolmalike.cli.output import add_json_flag, print_json
 
 
@@ -17,12 +18,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "a data card with an embedded Croissant 1.0 JSON-LD (also written to --croissant). Every table's "
         "SQL is shown beside it and runs unchanged in `dolmalike sql RUN_DIR`.",
     )
-    p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("--train", metavar="TRAIN_DIR", help="a training run on this RUN_DIR's mix (loss curves)")
-    p.add_argument("--out", required=True, metavar="REPORT.html")
+    p.add_argument("run_dir", metavar="RUN_DIR", type=existing_dir)
+    p.add_argument(
+        "--train",
+        metavar="TRAIN_DIR",
+        type=existing_dir,
+        help="a training run on this RUN_DIR's mix (loss curves)",
+    )
+    p.add_argument("--out", required=True, metavar="REPORT.html", type=out_file)
     p.add_argument(
         "--croissant",
         metavar="PATH",
+        type=out_file,
         help="also write the Croissant JSON-LD here (paths in it are relative to RUN_DIR: "
         "RUN_DIR/croissant.json is the natural place)",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dolmalike.cli.argtypes import float_in, int_at_least
 from dolmalike.cli.output import add_json_flag, print_json, print_table
 
 RULE_HELP = (
@@ -24,9 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=RULE_HELP,
     )
     p.add_argument("train_dir", metavar="TRAIN_DIR")
-    p.add_argument("--k", type=float, default=6.0, help="robust standard deviations above the median (6)")
-    p.add_argument("--window", type=int, default=20, help="previous steps in the rolling median (20)")
-    p.add_argument("--max-spikes", type=int, default=10, metavar="N", help="report the N highest (10)")
+    p.add_argument(
+        "--k",
+        type=float_in(0, open_lo=True),
+        default=6.0,
+        help="robust standard deviations above the median (6)",
+    )
+    p.add_argument(
+        "--window", type=int_at_least(1), default=20, help="previous steps in the rolling median (20)"
+    )
+    p.add_argument(
+        "--max-spikes", type=int_at_least(1), default=10, metavar="N", help="report the N highest (10)"
+    )
     p.add_argument("--no-doc-loss", action="store_true", help="skip recomputing per-document loss")
     add_json_flag(p)
     p.set_defaults(func=handle)
@@ -35,10 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from dolmalike.audit.spike_rule import SpikeRule
     from dolmalike.audit.spikes import describe_spikes
-    from dolmalike.core.errors import DolmalikeError
 
-    if args.window < 1 or args.k <= 0:
-        raise DolmalikeError("--window must be >= 1 and --k > 0")
     d = describe_spikes(
         args.train_dir,
         SpikeRule(window=args.window, k=args.k),
