@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from dolmalike.core.schema import DOCUMENTS
 from dolmalike.io.atomic import atomic_write_json, atomic_write_parquet
+from dolmalike.lineage.mix import MixLineage, trace
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.manifests.mix_layout import MixLayout, shard_name
 from dolmalike.manifests.query import connect
@@ -33,7 +34,6 @@ from dolmalike.tokenize.sidecar import (
     write_sidecar,
     write_tokens_part,
 )
-from dolmalike.tokenize.trace import Tracer, trace
 
 HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
@@ -145,7 +145,7 @@ def main() -> None:
             queries.append((k, a, int(min(sizes[k], a + rng.integers(1, args.max_range + 1)))))
 
         lat, n_hits = [], 0
-        with Tracer(gen["mix_dir"]) as tracer:
+        with MixLineage(gen["mix_dir"]) as tracer:
             tracer.trace(*queries[0])  # warm-up: imports, first file opens
             for q in queries:
                 t = time.perf_counter()
@@ -173,7 +173,7 @@ def main() -> None:
             assert len(rows) == len(trace(gen["mix_dir"], k, a, b)["documents"])
 
         p50, p95 = pct(lat, 50), pct(lat, 95)
-        print(f"trace (Tracer, warm): {len(lat)} ranges of 1..{args.max_range} tokens, {n_hits / len(lat):.1f} docs each: "
+        print(f"trace (MixLineage, warm): {len(lat)} ranges of 1..{args.max_range} tokens, {n_hits / len(lat):.1f} docs each: "
               f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")  # fmt: skip
         print(f"trace() one-shot (as the CLI): p50 {pct(cold, 50):.1f} ms")
         print(f"naive DuckDB range query over the whole manifests: p50 {pct(naive, 50):.1f} ms")

@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dolmalike.lineage.tokens import TokenStore
 from dolmalike.train.config import TrainConfig
-from dolmalike.train.data import InstanceOrder, Instances, TokenStore
+from dolmalike.train.data import InstanceOrder, Instances
 from dolmalike.train.metrics import read_log
 from dolmalike.train.model import GPT, flops_per_token, lm_loss
 from dolmalike.train.runtime import autocast

@@ -5,7 +5,7 @@ import pytest
 
 from dolmalike.cli import near_dups as cli
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.dedup.query import near_dups
+from dolmalike.lineage.near_dups import near_dups
 
 from .helpers import clusters_of
 

@@ -30,8 +30,15 @@ def test_contract_columns_present():
     assert names["tokens"][:6] == ["doc_id", "shard", "start", "end", "repetition", "source"]
 
 
-def test_document_provenance_matches_the_manifest_schema():
-    from dolmalike.core.document import PROVENANCE_FIELDS
+def test_every_provenance_column_is_a_document_field():
+    """The manifest's provenance columns (the one list) are all carried by Document."""
+    import dataclasses
+
+    from dolmalike.core.document import Document
     from dolmalike.core.schema import PROVENANCE
 
-    assert tuple(name for name, _ in PROVENANCE) == PROVENANCE_FIELDS
+    fields = {f.name for f in dataclasses.fields(Document)}
+    assert [name for name, _ in PROVENANCE if name not in fields] == []
+    doc = Document(doc_id="d", url="u", warc_offset=7)
+    assert list(doc.provenance()) == [name for name, _ in PROVENANCE]
+    assert doc.provenance()["warc_offset"] == 7

@@ -181,7 +181,7 @@ def test_empty_mix_writes_valid_empty_splits(mix_run, shared_data, tmp_path):
 
 def test_trainer_reads_the_mix(built):
     """The MIX_DIR contract: the trainer's TokenStore opens both splits and sees every token."""
-    from dolmalike.train.data import TokenStore
+    from dolmalike.lineage.tokens import TokenStore
 
     _, _, _, mix, _ = built
     for split in ("shards", "heldout"):

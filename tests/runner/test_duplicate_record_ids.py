@@ -11,8 +11,8 @@ import pytest
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.exec.executor import ExecConfig
 from dolmalike.io.docstore import read_docs_table
+from dolmalike.lineage.story import document_story
 from dolmalike.manifests.query import connect
-from dolmalike.manifests.story import document_story
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
 

@@ -7,8 +7,8 @@ import pytest
 from mix_fixture_run import attrs, run_cli, write_spec
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.lineage.mix import find_mix_dir, trace
 from dolmalike.runner.build_mix import build_mix
-from dolmalike.tokenize.trace import find_mix_dir, trace
 
 SPEC = """seed: 9
 tokenizer: {tok}

@@ -8,8 +8,9 @@ import pytest
 from train_fixture_mix import EOS, doc_texts
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.lineage.tokens import TokenStore
 from dolmalike.train.batch import describe_step
-from dolmalike.train.data import InstanceOrder, Instances, TokenStore
+from dolmalike.train.data import InstanceOrder, Instances
 
 
 @pytest.mark.parametrize("step", [0, 7, 23, 39])
@@ -81,3 +82,52 @@ def test_batch_detects_changed_shards(trained_dir: Path, tmp_path: Path) -> None
     (tmp_path / "train.json").write_text(json.dumps(info))
     with pytest.raises(DolmalikeError, match="shards changed"):
         describe_step(tmp_path, 0)
+
+
+def _shard_ranges(meta: dict, a: int, b: int) -> list[tuple[int, int, int]]:
+    """Stream range [a, b) -> shard-local (shard, start, end), from meta.json's token counts alone."""
+    out, base = [], 0
+    for k, s in enumerate(meta["shards"]):
+        lo, hi = max(a, base), min(b, base + int(s["tokens"]))
+        if hi > lo:
+            out.append((k, lo - base, hi - base))
+        base += int(s["tokens"])
+    return out
+
+
+def test_batch_and_trace_agree_on_random_steps(trained_dir: Path) -> None:
+    """For random steps, `trace` over each instance's shard ranges names exactly the documents,
+    sub-ranges and provenance that `batch --step` reports for that instance."""
+    from dolmalike.lineage.mix import MixLineage
+
+    info = json.loads((trained_dir / "train.json").read_text())
+    mix_dir = Path(info["mix_dir"])
+    meta = json.loads((mix_dir / "shards" / "meta.json").read_text())
+    cfg = info["config"]
+    L, B = cfg["seq_len"], cfg["batch_size"]
+    steps = np.random.default_rng(12).choice(200, size=6, replace=False).tolist()  # epochs 0..4
+    # plus the step that reads the instance holding the first shard boundary (a window in two shards)
+    first_boundary = int(meta["shards"][0]["tokens"])
+    perm = InstanceOrder(sum(int(s["tokens"]) for s in meta["shards"]) // L, cfg["seed"]).epoch_perm(0)
+    steps.append(int(np.flatnonzero(perm == first_boundary // L)[0]) // B)
+    crossed = 0
+    with MixLineage(mix_dir) as lin:
+        for step in steps:
+            d = describe_step(trained_dir, step)
+            for inst in d["instances"]:
+                ranges = _shard_ranges(meta, *inst["stream_range"])
+                crossed += len(ranges) > 1
+                traced = [
+                    (doc["doc_id"], shard, doc["overlap_start"], doc["overlap_end"], doc["repetition"],
+                     doc["mix_source"], doc["provenance"]["url"], doc["provenance"]["warc_offset"])
+                    for shard, a, b in ranges
+                    for doc in lin.trace(shard, a, b)["documents"]
+                ]  # fmt: skip
+                batched = [
+                    (s["doc_id"], s["shard"], s["start"], s["end"], s["repetition"], s["source"], s["url"],
+                     s["warc_offset"])
+                    for s in inst["segments"]
+                ]  # fmt: skip
+                assert batched == traced
+                assert all(t[6] and t[6].startswith("http") for t in traced)
+    assert crossed > 0  # some instances span two shards, so the piece split is exercised too

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.train.data import InstanceOrder, Instances, TokenStore, rank_slice
+from dolmalike.lineage.tokens import TokenStore
+from dolmalike.train.data import InstanceOrder, Instances, rank_slice
 
 
 def _stream(mix: Path) -> np.ndarray:

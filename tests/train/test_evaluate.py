@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from dolmalike.lineage.tokens import TokenStore
 from dolmalike.train.config import EvalConfig, TrainConfig
-from dolmalike.train.data import TokenStore
 from dolmalike.train.evaluate import evaluate
 from dolmalike.train.model import GPT, lm_loss
 from dolmalike.train.scoring import make_rows, sum_logprobs

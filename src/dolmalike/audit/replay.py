@@ -24,9 +24,9 @@ from dolmalike.audit.checkpoints import check_step, checkpoint_at, seed_checkpoi
 from dolmalike.audit.spike_rule import SpikeRule, find_spikes
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.io.atomic import atomic_write_bytes, atomic_write_json
-from dolmalike.train.batch import SidecarIndex
+from dolmalike.lineage.split import Split
+from dolmalike.lineage.tokens import TokenStore
 from dolmalike.train.config import TrainConfig
-from dolmalike.train.data import TokenStore
 from dolmalike.train.exclusion import Intervention, read_ids_file
 from dolmalike.train.metrics import read_log
 from dolmalike.train.traindir import TrainLayout, load_info
@@ -36,7 +36,7 @@ REPORT_JSON, REPORT_MD = "replay_report.json", "replay_report.md"
 
 def trained_doc_ids(store: TokenStore) -> set[str]:
     """Every doc_id with tokens in the training split."""
-    sidecars = SidecarIndex(store.dir, store.shard_names)
+    sidecars = Split.at(store.dir)
     out: set[str] = set()
     for k in range(len(store.shard_names)):
         out.update(str(d) for d in sidecars.rows(k)["doc_id"].tolist())

@@ -32,7 +32,7 @@ def _fmt(v: Any) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from dolmalike.manifests.story import document_story
+    from dolmalike.lineage.story import document_story
 
     story = document_story(args.run_dir, args.doc_id)
     if args.json:

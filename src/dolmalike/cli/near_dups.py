@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from dolmalike.dedup.query import near_dups
+    from dolmalike.lineage.near_dups import near_dups
 
     clusters = near_dups(args.run_dir, args.doc_id)
     if args.json:

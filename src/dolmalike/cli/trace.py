@@ -34,7 +34,7 @@ def _fmt(v: Any) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from dolmalike.tokenize.trace import trace
+    from dolmalike.lineage.mix import trace
 
     result = trace(
         args.dir, args.shard, args.start, args.end, split="heldout" if args.heldout else None, text=args.text

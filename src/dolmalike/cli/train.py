@@ -157,14 +157,15 @@ def _replay_setup(args: argparse.Namespace):
 
     from dolmalike.audit.replay import check_same_mix, prepare, resolve_exclusion
     from dolmalike.core.errors import DolmalikeError
-    from dolmalike.train.data import TokenStore
+    from dolmalike.lineage.tokens import TokenStore
+    from dolmalike.manifests.mix_layout import MixLayout
 
     if args.at_step is None:
         raise DolmalikeError("--from needs --at-step N")
     if args.config or args.steps is not None or args.resume:
         raise DolmalikeError("--from trains with TRAIN_DIR's own config; drop --config / --steps / --resume")
     mix_dir, from_dir = Path(args.mix_dir), Path(args.from_dir)
-    store = TokenStore(mix_dir / "shards")
+    store = TokenStore(MixLayout.of(mix_dir).train.shards)
     check_same_mix(mix_dir, from_dir, store)
     doc_ids, _ = resolve_exclusion(mix_dir, store, args.exclude_docs, args.exclude_where)
     return prepare(mix_dir, from_dir, args.out, args.at_step, doc_ids)

@@ -5,18 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Provenance columns, in manifest order. They are attached by the reader and never change.
-PROVENANCE_FIELDS: tuple[str, ...] = (
-    "doc_id",
-    "source",
-    "url",
-    "crawl",
-    "warc_path",
-    "warc_offset",
-    "warc_record_id",
-    "warc_payload_digest",
-    "fetch_date",
-)
+from dolmalike.core.schema import PROVENANCE
+
+# Provenance columns, in manifest order (core.schema.PROVENANCE). They are attached by the reader
+# and never change.
+PROVENANCE_FIELDS: tuple[str, ...] = tuple(name for name, _ in PROVENANCE)
 
 
 @dataclass(slots=True)

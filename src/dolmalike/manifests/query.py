@@ -19,23 +19,23 @@ def _glob(d: Path) -> str | None:
     return str(d / "**" / "*.parquet") if files else None
 
 
-def view_sources(run_dir: str | Path) -> dict[str, str]:
-    """View name -> parquet glob for every manifest table that exists in the run."""
+def table_dirs(run_dir: str | Path) -> dict[str, Path]:
+    """View name -> directory of every manifest table that has parts in the run
+    (`attributes_<tagger>` for each tagger under manifests/attributes/)."""
     layout = RunLayout.of(run_dir)
     if not layout.manifests.is_dir():
         raise DolmalikeError(f"{run_dir} is not a dolmalike run directory (no manifests/)")
-    views: dict[str, str] = {}
-    for name in _TABLES:
-        g = _glob(layout.table_dir(name))
-        if g:
-            views[name] = g
+    dirs = [(name, layout.table_dir(name)) for name in _TABLES]
     attr_root = layout.manifests / "attributes"
     if attr_root.is_dir():
         for d in sorted(p for p in attr_root.iterdir() if p.is_dir()):
-            g = _glob(d)
-            if g:
-                views[f"attributes_{re.sub(r'[^0-9A-Za-z_]', '_', d.name)}"] = g
-    return views
+            dirs.append((f"attributes_{re.sub(r'[^0-9A-Za-z_]', '_', d.name)}", d))
+    return {name: d for name, d in dirs if _glob(d)}
+
+
+def view_sources(run_dir: str | Path) -> dict[str, str]:
+    """View name -> parquet glob for every manifest table that exists in the run."""
+    return {name: str(_glob(d)) for name, d in table_dirs(run_dir).items()}
 
 
 def connect(*run_dirs: str | Path) -> duckdb.DuckDBPyConnection:

@@ -1,10 +1,10 @@
 """Step -> documents: which document token ranges a training step saw, computed from the config alone.
 
-    step s -> instance ids perm[s·B:(s+1)·B]          (data.InstanceOrder, seeded PCG64)
+    step s -> instance ids perm[s·B:(s+1)·B]          (data.InstanceOrder, seeded PCG64; train.exclusion)
            -> stream ranges [i·L, (i+1)·L)            (data.Instances)
-           -> shard-local pieces                      (data.TokenStore.pieces)
-           -> sidecar rows overlapping each piece     (binary search on the sorted starts/ends)
-           -> provenance from RUN_DIR's documents manifest (url, warc_path, warc_offset, crawl)
+           -> shard-local pieces                      (TokenStore.pieces)       = step_windows()
+           -> documents overlapping each piece        (lineage: Split.overlapping, as `trace`)
+           -> provenance from RUN_DIR's manifests     (lineage: RunProvenance, as `trace`)
 
 A document occupies shard positions [start, end] inclusive of its trailing EOS at `end`; a segment
 is the part of one document (and possibly its EOS) that falls in one instance.
@@ -12,71 +12,45 @@ is the part of one document (and possibly its EOS) that falls in one instance.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow.parquet as pq
-
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.lineage.mix import MixLineage
+from dolmalike.lineage.steps import Segment, Window
+from dolmalike.lineage.tokens import TokenStore
 from dolmalike.train.config import TrainConfig
-from dolmalike.train.data import Instances, TokenStore
+from dolmalike.train.data import Instances
+from dolmalike.train.exclusion import StepOrder, ordering_for
 from dolmalike.train.traindir import load_info
 
-PROVENANCE_COLUMNS = ("url", "warc_path", "warc_offset", "crawl")
+
+def step_windows(instances: Instances, order: StepOrder, step: int, batch_size: int) -> list[Window]:
+    """The one step -> token ranges function: the windows (instances) of step `step`, each as the
+    shard-local pieces the trainer reads, in batch order."""
+    out = []
+    for slot, inst in enumerate(order.step(step, batch_size).tolist()):
+        out.append(Window(slot, inst, tuple(instances.store.pieces(*instances.span(inst)))))
+    return out
 
 
-@dataclass(frozen=True)
-class Segment:
-    slot: int  # position of the instance in the step's batch
-    instance: int
-    offset: int  # first token's position inside the instance window
-    shard: int
-    start: int  # shard-local token range [start, end) covered by this segment
-    end: int
-    doc_id: str
-    source: str
-    repetition: int
-    doc_start: int  # the document's own range in the shard (EOS at doc_end)
-    doc_end: int
+class TrainSteps:
+    """The StepPlan of a training run: its instances and its (possibly replayed) order."""
 
-    @property
-    def includes_eos(self) -> bool:
-        return self.end > self.doc_end
+    def __init__(
+        self,
+        cfg: TrainConfig,
+        store: TokenStore,
+        info: dict[str, Any] | None = None,
+        train_dir: Path | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.instances = Instances(store, cfg.seq_len)
+        self.order = ordering_for(info or {}, Path(train_dir or "."), self.instances, cfg.seed)
 
-
-class SidecarIndex:
-    """Per-shard sidecar rows as sorted numpy arrays, loaded on first use."""
-
-    def __init__(self, split_dir: Path, shard_names: list[str]) -> None:
-        self.split_dir = split_dir
-        self.names = shard_names
-        self._cache: dict[int, dict[str, np.ndarray]] = {}
-
-    def rows(self, shard: int) -> dict[str, np.ndarray]:
-        if shard not in self._cache:
-            path = self.split_dir / self.names[shard].replace(".npy", ".parquet")
-            if not path.is_file():
-                raise DolmalikeError(f"{path}: missing token sidecar")
-            t = pq.read_table(path, columns=["doc_id", "start", "end", "repetition", "source"]).sort_by(
-                "start"
-            )
-            self._cache[shard] = {c: t.column(c).to_numpy(zero_copy_only=False) for c in t.column_names}
-        return self._cache[shard]
-
-    def overlapping(self, shard: int, start: int, end: int) -> list[tuple[int, int, int]]:
-        """(row, lo, hi) for each document whose [start, end+1) overlaps [start, end)."""
-        r = self.rows(shard)
-        first = int(np.searchsorted(r["end"] + 1, start, side="right"))
-        last = int(np.searchsorted(r["start"], end, side="left"))
-        out = []
-        for row in range(first, last):
-            lo, hi = max(start, int(r["start"][row])), min(end, int(r["end"][row]) + 1)
-            if hi > lo:
-                out.append((row, lo, hi))
-        return out
+    def windows(self, step: int) -> list[Window]:
+        return step_windows(self.instances, self.order, step, self.cfg.batch_size)
 
 
 def _check_shards(info: dict[str, Any], store: TokenStore) -> None:
@@ -86,66 +60,20 @@ def _check_shards(info: dict[str, Any], store: TokenStore) -> None:
         raise DolmalikeError(f"{store.dir}: shards changed since training (sha256 differs from train.json)")
 
 
-def _provenance(mix_dir: Path, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """doc_id -> url/warc_path/warc_offset/crawl from the RUN_DIR named in mix.json, if present."""
-    mix_json = mix_dir / "mix.json"
-    if not doc_ids or not mix_json.is_file():
-        return {}
-    run_dir = json.loads(mix_json.read_text()).get("run_dir")
-    if not run_dir or not (Path(run_dir) / "manifests" / "documents").is_dir():
-        return {}
-    from dolmalike.manifests.query import connect
-
-    con = connect(run_dir)
-    rows = con.execute(
-        f"SELECT doc_id, {', '.join(PROVENANCE_COLUMNS)} FROM documents "
-        "WHERE doc_id IN (SELECT unnest(?)) ORDER BY doc_id",
-        [sorted(set(doc_ids))],
-    ).fetchall()
-    out: dict[str, dict[str, Any]] = {}
-    for doc_id, *vals in rows:
-        out.setdefault(doc_id, dict(zip(PROVENANCE_COLUMNS, vals)))
-    return out
-
-
 def step_segments(
     mix_dir: Path,
     cfg: TrainConfig,
     step: int,
-    store: TokenStore | None = None,
     info: dict[str, Any] | None = None,
     train_dir: Path | None = None,
-) -> tuple[np.ndarray, list[Segment], Instances]:
-    """The step's instance ids and the document segments that make up each instance; `info` (a
-    train.json) and `train_dir` give a replay's exclusions (train.exclusion)."""
-    from dolmalike.train.exclusion import ordering_for
-
-    store = store or TokenStore(mix_dir / "shards")
-    instances = Instances(store, cfg.seq_len)
-    ids = ordering_for(info or {}, Path(train_dir or "."), instances, cfg.seed).step(step, cfg.batch_size)
-    sidecars = SidecarIndex(store.dir, store.shard_names)
-    segments: list[Segment] = []
-    for slot, inst in enumerate(ids.tolist()):
-        a, b = instances.span(inst)
-        for piece in store.pieces(a, b):
-            piece_stream_start = int(store.offsets[piece.shard]) + piece.start
-            rows = sidecars.rows(piece.shard)
-            covered = 0
-            for row, lo, hi in sidecars.overlapping(piece.shard, piece.start, piece.end):
-                covered += hi - lo
-                segments.append(
-                    Segment(
-                        slot=slot, instance=inst, offset=piece_stream_start - a + (lo - piece.start),
-                        shard=piece.shard, start=lo, end=hi, doc_id=str(rows["doc_id"][row]),
-                        source=str(rows["source"][row]), repetition=int(rows["repetition"][row]),
-                        doc_start=int(rows["start"][row]), doc_end=int(rows["end"][row]),
-                    )
-                )  # fmt: skip
-            if covered != piece.end - piece.start:
-                raise DolmalikeError(
-                    f"shard {piece.shard} tokens [{piece.start}, {piece.end}) are not fully covered by its sidecar"
-                )
-    return ids, segments, instances
+) -> tuple[list[Window], list[Segment], Instances]:
+    """The step's windows and the document segments that make up each; `info` (a train.json) and
+    `train_dir` give a replay's exclusions (train.exclusion)."""
+    with MixLineage(mix_dir, "train") as lin:
+        plan = TrainSteps(cfg, lin.split.tokens, info, train_dir)
+        lin.plan = plan
+        windows, segments = lin.step(step)
+    return windows, segments, plan.instances
 
 
 def describe_step(train_dir: str | Path, step: int, *, with_ids: bool = False) -> dict[str, Any]:
@@ -157,25 +85,35 @@ def describe_step(train_dir: str | Path, step: int, *, with_ids: bool = False) -
             f"step {step} is outside the run's schedule: its steps are 0..{cfg.max_steps - 1} (max_steps {cfg.max_steps})"
         )
     mix_dir = Path(info["mix_dir"])
-    store = TokenStore(mix_dir / "shards")
-    _check_shards(info, store)
-    ids, segments, instances = step_segments(mix_dir, cfg, step, store, info, Path(train_dir))
-    prov = _provenance(mix_dir, [s.doc_id for s in segments])
+    with MixLineage(mix_dir, "train") as lin:
+        store = lin.split.tokens
+        _check_shards(info, store)
+        plan = TrainSteps(cfg, store, info, Path(train_dir))
+        lin.plan = plan
+        windows, segments = lin.step(step)
+        parts = {s.partition for s in segments}
+        prov = lin.provenance([s.doc_id for s in segments], None if None in parts else parts)  # type: ignore[arg-type]
+    instances = plan.instances
     by_slot: list[dict[str, Any]] = []
-    for slot, inst in enumerate(ids.tolist()):
-        a, b = instances.span(inst)
-        entry: dict[str, Any] = {"slot": slot, "instance": inst, "stream_range": [a, b], "segments": []}
+    for w in windows:
+        a, b = instances.span(w.instance)
+        entry: dict[str, Any] = {
+            "slot": w.slot,
+            "instance": w.instance,
+            "stream_range": [a, b],
+            "segments": [],
+        }
         if with_ids:
-            entry["ids"] = instances.get(inst).tolist()
+            entry["ids"] = instances.get(w.instance).tolist()
         by_slot.append(entry)
     for seg in segments:
         d = asdict(seg)
-        d.pop("slot")
-        d.pop("instance")
+        for k in ("slot", "instance", "partition"):
+            d.pop(k)
         d["shard_name"] = store.shard_names[seg.shard]
         d["includes_eos"] = seg.includes_eos
-        d.update(prov.get(seg.doc_id, {}))
-        by_slot[seg.slot]["segments"].append(d)
+        # the segment's own fields win: its `source` is the mix source, as in `trace`'s mix_source
+        by_slot[seg.slot]["segments"].append({**prov[seg.doc_id]["provenance"], **d})
     docs: dict[str, int] = {}
     for seg in segments:
         docs[seg.doc_id] = docs.get(seg.doc_id, 0) + seg.end - seg.start
@@ -189,5 +127,14 @@ def describe_step(train_dir: str | Path, step: int, *, with_ids: bool = False) -
         "seed": cfg.seed,
         "n_documents": len(docs),
         "instances": by_slot,
-        "documents": [{"doc_id": k, "tokens": v, **prov.get(k, {})} for k, v in sorted(docs.items())],
+        "documents": [
+            {
+                "doc_id": k,
+                "tokens": v,
+                **prov[k]["provenance"],
+                "tags": prov[k]["tags"],
+                "dedup": prov[k]["dedup"],
+            }
+            for k, v in sorted(docs.items())
+        ],
     }

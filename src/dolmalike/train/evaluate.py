@@ -17,8 +17,9 @@ from tokenizers import Tokenizer
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.io.atomic import atomic_write_json
+from dolmalike.lineage.tokens import TokenStore
+from dolmalike.manifests.mix_layout import MixLayout
 from dolmalike.train.config import EvalConfig
-from dolmalike.train.data import TokenStore
 from dolmalike.train.multiple_choice import evaluate_task, load_items
 from dolmalike.train.perplexity import heldout_perplexity
 from dolmalike.train.runtime import Dist, autocast_dtype, resolve_device
@@ -63,7 +64,7 @@ def evaluate(
     mix_dir = Path(heldout_mix_dir) if heldout_mix_dir else train_mix
     result: dict[str, Any] = {"train_dir": str(train_dir), "step": step, "mix_dir": str(train_mix)}
 
-    held = mix_dir / "heldout"
+    held = MixLayout.of(mix_dir).heldout.shards
     if (held / "meta.json").is_file():
         held_meta = TokenStore(held).meta
         if held_meta.get("tokenizer_sha256") != info.get("tokenizer_sha256"):
@@ -77,7 +78,7 @@ def evaluate(
 
     result["multiple_choice"] = {}
     if ev.benchmarks_dir:
-        store_meta = TokenStore(train_mix / "shards").meta
+        store_meta = TokenStore(MixLayout.of(train_mix).train.shards).meta
         tok = load_tokenizer(train_mix, store_meta)
         if tok is None:
             raise DolmalikeError(f"{train_mix}: tokenizer not found; cannot run multiple-choice evaluation")

@@ -26,6 +26,7 @@ import numpy as np
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import hash_u64
+from dolmalike.lineage.split import Split
 from dolmalike.train.data import InstanceOrder, Instances
 
 EXCLUDED_DOCS_FILE = "excluded_docs.txt"
@@ -37,10 +38,8 @@ class StepOrder(Protocol):
 
 def dirty_instances(instances: Instances, doc_ids: set[str]) -> np.ndarray:
     """Sorted ids of the instances whose window overlaps any token (or EOS) of the documents."""
-    from dolmalike.train.batch import SidecarIndex  # batch imports this module for its order
-
     store = instances.store
-    sidecars = SidecarIndex(store.dir, store.shard_names)
+    sidecars = Split.at(store.dir)
     L = instances.seq_len
     out: set[int] = set()
     for k in range(len(store.shard_names)):

@@ -4,8 +4,8 @@ Each held-out document is scored on its own: the model sees EOS (the document bo
 saw in training) and predicts the document's tokens plus its trailing EOS in non-overlapping
 windows. A bucket's perplexity is exp(total NLL / total predicted tokens) over its documents.
 
-Tag buckets come from the RUN_DIR's attributes tables (`attributes_<tagger>` views of
-dolmalike.manifests.query.connect): string columns with few values become one bucket per value
+Documents come from the held-out split's sidecars and tag buckets from the RUN_DIR's attributes
+tables, both through the lineage read side (dolmalike.lineage): string columns with few values become one bucket per value
 (e.g. a language), numeric columns become quantile buckets (e.g. a quality score's quartiles).
 """
 
@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 import torch
 
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.train.data import TokenStore
+from dolmalike.lineage.provenance import RunProvenance
+from dolmalike.lineage.split import Split
 from dolmalike.train.model import GPT
 from dolmalike.train.scoring import sum_logprobs
 
@@ -39,15 +39,13 @@ class HeldoutDoc:
     end: int  # exclusive; EOS at `end`
 
 
-def heldout_docs(store: TokenStore, max_per_source: int | None) -> list[HeldoutDoc]:
+def heldout_docs(split: Split, max_per_source: int | None) -> list[HeldoutDoc]:
     """Held-out documents in shard order, at most `max_per_source` of each source (deterministic)."""
     out: list[HeldoutDoc] = []
     per_source: dict[str, int] = {}
-    for k, name in enumerate(store.shard_names):
-        t = pq.read_table(
-            store.dir / name.replace(".npy", ".parquet"), columns=["doc_id", "source", "start", "end"]
-        )
-        for doc_id, source, start, end in zip(*(t.column(c).to_pylist() for c in t.column_names)):
+    for k in range(split.n_shards):
+        r = split.rows(k)
+        for doc_id, source, start, end in zip(*(r[c].tolist() for c in ("doc_id", "source", "start", "end"))):
             if max_per_source is not None and per_source.get(source, 0) >= max_per_source:
                 continue
             per_source[source] = per_source.get(source, 0) + 1
@@ -75,39 +73,36 @@ def tag_groups(
     """bucket name -> indices into doc_ids, from the RUN_DIR attributes ("auto" or explicit spec)."""
     if not run_dir or spec == [] or not (Path(run_dir) / "manifests").is_dir():
         return {}
-    from dolmalike.manifests.query import connect
-
-    con = connect(run_dir)
-    views = [r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()]
-    wanted: list[tuple[str, str, int | None]] = []  # (view, column, quantiles or None for categorical)
+    runs = RunProvenance(run_dir)
+    con = runs.con
+    sources = {t: f"read_parquet('{d}/**/*.parquet', union_by_name=true)" for t, d in runs.taggers.items()}
+    wanted: list[tuple[str, str, int | None]] = []  # (tagger, column, quantiles or None for categorical)
     if spec == "auto":
-        for view in sorted(v for v in views if v.startswith("attributes_")):
-            for col, typ in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {view})").fetchall():
+        for tagger in sorted(sources):
+            for col, typ, *_ in con.execute(f"DESCRIBE SELECT * FROM {sources[tagger]}").fetchall():
                 if col == "doc_id":
                     continue
                 if typ in _NUMERIC:
-                    wanted.append((view, col, quantiles))
+                    wanted.append((tagger, col, quantiles))
                 elif typ in ("VARCHAR", "BOOLEAN"):
-                    wanted.append((view, col, None))
+                    wanted.append((tagger, col, None))
     else:
         for item in spec:
-            view = f"attributes_{item['tagger']}"
-            if view not in views:
+            if item["tagger"] not in sources:
                 raise DolmalikeError(
                     f"tag bucket tagger {item['tagger']!r}: no attributes table in {run_dir}"
                 )
-            wanted.append((view, item["column"], item.get("quantiles")))
+            wanted.append((item["tagger"], item["column"], item.get("quantiles")))
     index = {d: i for i, d in enumerate(doc_ids)}
     groups: dict[str, list[int]] = {}
-    for view, col, q in wanted:
+    for tagger, col, q in wanted:
         rows = con.execute(
-            f'SELECT doc_id, any_value("{col}") FROM {view} WHERE doc_id IN (SELECT unnest(?)) '
+            f'SELECT doc_id, any_value("{col}") FROM {sources[tagger]} WHERE doc_id IN (SELECT unnest(?)) '
             f'AND "{col}" IS NOT NULL GROUP BY doc_id ORDER BY doc_id',
             [doc_ids],
         ).fetchall()
         if not rows:
             continue
-        tagger = view.removeprefix("attributes_")
         distinct = {v for _, v in rows}
         if q and len(distinct) > q:
             vals = np.array([float(v) for _, v in rows])
@@ -150,8 +145,9 @@ def heldout_perplexity(
     quantiles: int = 4,
     batch_size: int = 16,
 ) -> dict[str, Any]:
-    store = TokenStore(heldout_dir)
-    docs = heldout_docs(store, max_per_source)
+    split = Split.at(heldout_dir)
+    store = split.tokens
+    docs = heldout_docs(split, max_per_source)
     seqs = []
     for d in docs:
         toks = np.concatenate([[store.eos_id], store.arrays[d.shard][d.start : d.end + 1]]).astype(np.int64)

@@ -24,9 +24,11 @@ import torch
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.io.atomic import atomic_write_json
+from dolmalike.lineage.tokens import TokenStore
+from dolmalike.manifests.mix_layout import MixLayout
 from dolmalike.train.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, set_rng_state
 from dolmalike.train.config import TrainConfig
-from dolmalike.train.data import Instances, TokenStore, rank_slice
+from dolmalike.train.data import Instances, rank_slice
 from dolmalike.train.exclusion import Intervention, StepOrder, dirty_instances, ordering_for
 from dolmalike.train.metrics import TrainLog, batch_sha256
 from dolmalike.train.model import GPT, lm_loss
@@ -86,7 +88,7 @@ def _write_info(
 
 
 def _heldout_instances(mix_dir: Path, seq_len: int) -> Instances | None:
-    held = mix_dir / "heldout"
+    held = MixLayout.of(mix_dir).heldout.shards
     if not (held / "meta.json").is_file():
         return None
     try:
@@ -171,7 +173,7 @@ def train(
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
 
-    store = TokenStore(mix_dir / "shards")
+    store = TokenStore(MixLayout.of(mix_dir).train.shards)
     instances = Instances(store, cfg.seq_len)
     extra_info: dict[str, Any] = {}
     order: StepOrder

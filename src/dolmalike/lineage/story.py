@@ -1,4 +1,8 @@
-"""A document's full story, gathered from every manifest table that mentions it."""
+"""A document's full story, gathered from every manifest table that mentions it.
+
+Its documents row, tags and dedup rows come from lineage.provenance (the same columns `trace`
+and `batch` show); decisions and the mix's `mix`/`tokens` rows from the DuckDB views.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import Any
 import duckdb
 
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.manifests.dirs import connect_any
+from dolmalike.lineage.provenance import RunProvenance
+from dolmalike.manifests.dirs import connect_any, manifest_dirs
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -45,7 +50,10 @@ def document_story(run_dir: str | Path, key: str) -> dict[str, Any]:
         raise DolmalikeError(f"{run_dir} has no documents manifest yet")
     doc_id = resolve_doc_id(con, key)
     story: dict[str, Any] = {"doc_id": doc_id}
-    story["document"] = _rows(con, "SELECT * FROM documents WHERE doc_id = ?", [doc_id])[0]
+    run_dir = next(d for d in manifest_dirs(run_dir) if (d / "manifests" / "documents").is_dir())
+    with RunProvenance(run_dir) as runs:
+        prov = runs.provenance([doc_id])[doc_id]
+    story["document"] = {"doc_id": doc_id, **prov["provenance"]}
     story["decisions"] = (
         _rows(
             con,
@@ -55,13 +63,10 @@ def document_story(run_dir: str | Path, key: str) -> dict[str, Any]:
         if "decisions" in views
         else []
     )
-    story["attributes"] = {}
-    for v in views:
-        if v.startswith("attributes_"):
-            rows = _rows(con, f"SELECT * EXCLUDE (doc_id) FROM {v} WHERE doc_id = ?", [doc_id])
-            if rows:
-                story["attributes"][v.removeprefix("attributes_")] = rows[0]
-    for table in ("dedup", "mix", "tokens"):
+    story["attributes"] = prov["tags"]
+    if "dedup" in views:
+        story["dedup"] = prov["dedup"]
+    for table in ("mix", "tokens"):
         if table in views:
             story[table] = _rows(con, f"SELECT * EXCLUDE (doc_id) FROM {table} WHERE doc_id = ?", [doc_id])
     return story

@@ -9,6 +9,8 @@ from typing import Any
 import duckdb
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.lineage.provenance import RunProvenance
+from dolmalike.lineage.story import resolve_doc_id
 from dolmalike.manifests.dirs import connect_any, manifest_dirs
 from dolmalike.manifests.layout import RunLayout
 
@@ -46,8 +48,6 @@ def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _resolve(con: duckdb.DuckDBPyConnection, views: set[str], key: str) -> str:
     if "documents" in views:
-        from dolmalike.manifests.story import resolve_doc_id
-
         return resolve_doc_id(con, key)
     return key
 
@@ -56,8 +56,10 @@ def _doc_info(con: duckdb.DuckDBPyConnection, views: set[str], run_dir: str | Pa
     """doc_id -> (url, final status): from documents/ once the run is finalized; before that,
     URLs from the run's docs/ and the status implied by each document's last decision."""
     if "documents" in views:
-        rows = con.execute("SELECT doc_id, url, status FROM documents WHERE list_contains(?, doc_id)", [ids])
-        return {d: (u, s) for d, u, s in rows.fetchall()}
+        run = next(d for d in manifest_dirs(run_dir) if (d / "manifests" / "documents").is_dir())
+        with RunProvenance(run) as runs:
+            prov = runs.provenance(ids)
+        return {d: (p["provenance"]["url"], p["provenance"]["status"]) for d, p in prov.items()}
     status: dict[str, str] = {}
     if "decisions" in views:
         rows = con.execute(
