@@ -29,8 +29,10 @@ import torch
 from dolmalike.audit.checkpoints import trained_steps
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import hash_u64
-from dolmalike.train.batch import SidecarIndex
-from dolmalike.train.data import Instances, TokenStore
+from dolmalike.lineage.split import Split
+from dolmalike.lineage.tokens import TokenStore
+from dolmalike.manifests.mix_layout import MixLayout
+from dolmalike.train.data import Instances
 from dolmalike.train.exclusion import ordering_for
 from dolmalike.train.traindir import load_info
 
@@ -46,7 +48,7 @@ class Probe:
 
 def _copies(store: TokenStore) -> dict[str, list[tuple[int, int, int, str]]]:
     """doc_id -> [(shard, start, end, source)] for every copy in the split."""
-    sidecars = SidecarIndex(store.dir, store.shard_names)
+    sidecars = Split.at(store.dir)
     out: dict[str, list[tuple[int, int, int, str]]] = defaultdict(list)
     for k in range(len(store.shard_names)):
         r = sidecars.rows(k)
@@ -59,7 +61,7 @@ def _copies(store: TokenStore) -> dict[str, list[tuple[int, int, int, str]]]:
 
 def mix_repetitions(mix_dir: Path, copies: dict[str, list]) -> tuple[dict[str, int], str]:
     """doc_id -> repetition count from MIX_DIR/manifests/mix (the sidecars' copies if it is absent)."""
-    parts = sorted((mix_dir / "manifests" / "mix").glob("*.parquet"))
+    parts = sorted((MixLayout.of(mix_dir).train.manifests / "mix").glob("*.parquet"))
     if not parts:
         return {d: len(c) for d, c in copies.items()}, "token sidecars"
     reps: dict[str, int] = {}
@@ -168,7 +170,7 @@ def memorization(
     if n < 1:
         raise DolmalikeError("--n must be >= 1")
     mix_dir = Path(info["mix_dir"])
-    store = TokenStore(mix_dir / "shards")
+    store = TokenStore(MixLayout.of(mix_dir).train.shards)
     instances = Instances(store, L)
     copies = _copies(store)
     reps, reps_from = mix_repetitions(mix_dir, copies)
@@ -181,8 +183,9 @@ def memorization(
     rows = score(model, trained, prefix)
     table = _table(rows, "trained", per_source)
     held_rows: list[dict[str, Any]] = []
-    if (mix_dir / "heldout" / "meta.json").is_file():
-        hstore = TokenStore(mix_dir / "heldout")
+    held = MixLayout.of(mix_dir).heldout
+    if held.meta.is_file():
+        hstore = TokenStore(held.shards)
         hcopies = _copies(hstore)
         held = _sample(_probes(hstore, hcopies, {d: 0 for d in hcopies}, prefix + suffix, None, L), n, seed)
         held_rows = score(model, held, prefix)

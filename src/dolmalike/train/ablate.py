@@ -55,6 +55,7 @@ from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.names import safe_name
 from dolmalike.io.atomic import atomic_write_bytes, atomic_write_json
 from dolmalike.io.yamlfile import load_yaml_mapping
+from dolmalike.manifests.mix_layout import MixLayout
 
 SPEC_KEYS = {"name", "out", "base", "build", "train", "eval", "ray", "variants"}
 VARIANT_KEYS = {"name", "mix", "mix_dir", "overrides", "train"}
@@ -243,7 +244,7 @@ def cross_eval(train_dir: str, heldout_mix_dir: str) -> dict[str, Any] | None:
     from dolmalike.train.evaluate import evaluate
     from dolmalike.train.traindir import load_config, load_info
 
-    meta = Path(heldout_mix_dir) / "heldout" / "meta.json"
+    meta = MixLayout.of(heldout_mix_dir).heldout.meta
     if not meta.is_file():
         return None
     if json.loads(meta.read_text()).get("tokenizer_sha256") != load_info(train_dir).get("tokenizer_sha256"):
