@@ -95,6 +95,16 @@ def _shard_ranges(meta: dict, a: int, b: int) -> list[tuple[int, int, int]]:
     return out
 
 
+def _traced(lin, meta: dict, stream_range: list[int]) -> list[tuple]:
+    """`trace` over the shard ranges of one instance, as comparable tuples."""
+    return [
+        (doc["doc_id"], shard, doc["overlap_start"], doc["overlap_end"], doc["repetition"], doc["mix_source"],
+         doc["provenance"]["url"], doc["provenance"]["warc_offset"])
+        for shard, a, b in _shard_ranges(meta, *stream_range)
+        for doc in lin.trace(shard, a, b)["documents"]
+    ]  # fmt: skip
+
+
 def test_batch_and_trace_agree_on_random_steps(trained_dir: Path) -> None:
     """For random steps, `trace` over each instance's shard ranges names exactly the documents,
     sub-ranges and provenance that `batch --step` reports for that instance."""
@@ -103,31 +113,47 @@ def test_batch_and_trace_agree_on_random_steps(trained_dir: Path) -> None:
     info = json.loads((trained_dir / "train.json").read_text())
     mix_dir = Path(info["mix_dir"])
     meta = json.loads((mix_dir / "shards" / "meta.json").read_text())
-    cfg = info["config"]
-    L, B = cfg["seq_len"], cfg["batch_size"]
-    steps = np.random.default_rng(12).choice(200, size=6, replace=False).tolist()  # epochs 0..4
-    # plus the step that reads the instance holding the first shard boundary (a window in two shards)
-    first_boundary = int(meta["shards"][0]["tokens"])
-    perm = InstanceOrder(sum(int(s["tokens"]) for s in meta["shards"]) // L, cfg["seed"]).epoch_perm(0)
-    steps.append(int(np.flatnonzero(perm == first_boundary // L)[0]) // B)
-    crossed = 0
+    steps = np.random.default_rng(12).choice(info["config"]["max_steps"], size=6, replace=False).tolist()
     with MixLineage(mix_dir) as lin:
         for step in steps:
-            d = describe_step(trained_dir, step)
-            for inst in d["instances"]:
-                ranges = _shard_ranges(meta, *inst["stream_range"])
-                crossed += len(ranges) > 1
-                traced = [
-                    (doc["doc_id"], shard, doc["overlap_start"], doc["overlap_end"], doc["repetition"],
-                     doc["mix_source"], doc["provenance"]["url"], doc["provenance"]["warc_offset"])
-                    for shard, a, b in ranges
-                    for doc in lin.trace(shard, a, b)["documents"]
-                ]  # fmt: skip
+            for inst in describe_step(trained_dir, step)["instances"]:
                 batched = [
                     (s["doc_id"], s["shard"], s["start"], s["end"], s["repetition"], s["source"], s["url"],
                      s["warc_offset"])
                     for s in inst["segments"]
                 ]  # fmt: skip
-                assert batched == traced
-                assert all(t[6] and t[6].startswith("http") for t in traced)
-    assert crossed > 0  # some instances span two shards, so the piece split is exercised too
+                assert batched and batched == _traced(lin, meta, inst["stream_range"])
+                assert all(b[6].startswith("http") for b in batched)
+
+
+def test_step_segments_match_trace_across_shard_boundaries(trained_dir: Path) -> None:
+    """Past the schedule too (epochs 0..4) and on the window that holds a shard boundary, the
+    step's segments are what `trace` gives for the window's shard ranges."""
+    from dolmalike.lineage.mix import MixLineage
+    from dolmalike.train.batch import TrainSteps
+    from dolmalike.train.config import TrainConfig
+
+    info = json.loads((trained_dir / "train.json").read_text())
+    cfg = TrainConfig.from_dict(info["config"])
+    mix_dir = Path(info["mix_dir"])
+    meta = json.loads((mix_dir / "shards" / "meta.json").read_text())
+    steps = np.random.default_rng(3).choice(200, size=5, replace=False).tolist()
+    first_boundary = int(meta["shards"][0]["tokens"])
+    n = sum(int(s["tokens"]) for s in meta["shards"]) // cfg.seq_len
+    perm = InstanceOrder(n, cfg.seed).epoch_perm(0)
+    steps.append(int(np.flatnonzero(perm == first_boundary // cfg.seq_len)[0]) // cfg.batch_size)
+    crossed = 0
+    with MixLineage(mix_dir) as lin:
+        lin.plan = TrainSteps(cfg, lin.split.tokens)
+        for step in steps:
+            windows, segments = lin.step(step)
+            for w in windows:
+                a = w.instance * cfg.seq_len
+                crossed += len(_shard_ranges(meta, a, a + cfg.seq_len)) > 1
+                got = [
+                    (s.doc_id, s.shard, s.start, s.end, s.repetition, s.source)
+                    for s in segments
+                    if s.slot == w.slot
+                ]
+                assert got == [t[:6] for t in _traced(lin, meta, [a, a + cfg.seq_len])]
+    assert crossed > 0
