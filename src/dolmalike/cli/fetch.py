@@ -69,6 +69,7 @@ def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dolmalike.core.errors import DolmalikeError
+    from dolmalike.core.redact import redact
     from dolmalike.fetch.batch import fetch_all, plan
     from dolmalike.fetch.listing import resolve_listing
     from dolmalike.fetch.retry import Backoff
@@ -89,7 +90,7 @@ def handle(args: argparse.Namespace) -> int:
     urls = select(urls, shard=shard, offset=args.offset, limit=args.limit)
 
     if args.dry_run:
-        pairs = plan(urls, args.base_url)
+        pairs = [(redact(u), p) for u, p in plan(urls, args.base_url)]  # never print credentials
         if args.json:
             print_json([{"url": u, "path": p} for u, p in pairs])
         else:

@@ -6,10 +6,12 @@ import argparse
 import importlib
 import os
 import sys
+import traceback
 import typing
 
 from dolmalike import __version__
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.redact import redact
 
 # Explicit list, in help order. Each module defines `register(subparsers)` and keeps heavy imports
 # inside its handler so `dolmalike --help` stays fast.
@@ -96,13 +98,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (DolmalikeError, *_USER_OS_ERRORS) as e:
         if args.debug or os.environ.get("DOLMALIKE_DEBUG"):
-            raise
-        print(f"dolmalike {args.command}: error: {_one_line(e)}", file=sys.stderr)
+            _print_traceback()
+        else:
+            print(f"dolmalike {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
+    except Exception:  # a bug: show the traceback, but never the credentials in its URLs
+        _print_traceback()
+        return 1
 
 
 def _one_line(e: BaseException) -> str:
-    return " ".join(str(e).split()) or type(e).__name__
+    return redact(" ".join(str(e).split())) or type(e).__name__
+
+
+def _print_traceback() -> None:
+    sys.stderr.write(redact(traceback.format_exc()))
 
 
 if __name__ == "__main__":

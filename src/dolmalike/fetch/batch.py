@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.redact import redact
 from dolmalike.fetch.download import FetchRecord, download
 from dolmalike.fetch.listing import DEFAULT_BASE_URL, relative_path
 from dolmalike.fetch.manifest import read_manifest, write_manifest
@@ -63,7 +64,9 @@ def plan(urls: Sequence[str], base_url: str = DEFAULT_BASE_URL) -> list[tuple[st
     seen: dict[str, str] = {}
     for url, rel in pairs:
         if rel in seen and seen[rel] != url:
-            raise DolmalikeError(f"two URLs map to the same output path {rel!r}: {seen[rel]} and {url}")
+            raise DolmalikeError(
+                f"two URLs map to the same output path {rel!r}: {redact(seen[rel])} and {redact(url)}"
+            )
         seen[rel] = url
     return pairs
 
@@ -115,9 +118,9 @@ def fetch_all(
                     sleep=sleep,
                 )
             except DolmalikeError as e:
-                report.failures.append(FetchFailure(url, rel, str(e)))
+                report.failures.append(FetchFailure(redact(url), rel, redact(str(e))))
                 continue
-            rec = replace(rec, path=rel)
+            rec = replace(rec, url=redact(rec.url), path=rel)  # the manifest never holds credentials
             report.records.append(rec)
             if not rec.skipped:
                 manifest[rel] = replace(rec, skipped=False)

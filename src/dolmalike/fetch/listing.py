@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.fetch.remote import is_remote, local_path, read_bytes, scheme_of
 from dolmalike.fetch.retry import Backoff
+from dolmalike.fetch.s3 import refuse_userinfo
 
 DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
 KINDS = ("warc", "wet", "wat")
@@ -104,6 +105,8 @@ def resolve_listing(
     `base_url`; entries of another kind are mapped by CC's naming convention (warc -> wet etc.).
     """
     _check_kind(kind)
+    refuse_userinfo(source)
+    refuse_userinfo(base_url)
     if is_snapshot_id(source):
         url = snapshot_listing_url(source, kind, base_url)
     elif is_remote(source) or scheme_of(source) == "file" or os.path.exists(source):

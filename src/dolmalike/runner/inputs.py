@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import doc_id_for
+from dolmalike.fetch.s3 import refuse_userinfo
 
 _EXTS = (
     ".warc.wet.gz",
@@ -36,6 +37,7 @@ def _is_remote(p: str) -> bool:
 
 def _expand(pattern: str) -> list[str]:
     if _is_remote(pattern):
+        refuse_userinfo(pattern)  # before anything is written: s3 credentials come from the environment
         return [pattern]
     pattern = pattern.removeprefix("file://")
     if os.path.isdir(pattern):

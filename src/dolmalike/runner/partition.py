@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 
 from dolmalike.core.document import Document
+from dolmalike.core.redact import redact
 from dolmalike.core.schema import RECORDS
 from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.io.atomic import atomic_write_json, atomic_write_parquet
@@ -104,7 +105,7 @@ class PartitionProcessor:
                 if shown != real:
                     doc.warc_path = shown
                     if doc.error:
-                        doc.error = doc.error.replace(real, shown)
+                        doc.error = redact(doc.error.replace(real, shown))
                 row = doc.provenance()
                 row.update(partition=doc.partition, ordinal=doc.ordinal)
                 records.append(row)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.redact import redact
 from dolmalike.exec.executor import ExecConfig, mark_done, pending, run_tasks
 from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.io.atomic import atomic_write_json
@@ -116,7 +117,7 @@ def run_pipeline(
         display = {f.partition: str(Path(f.path).relative_to(layout.root)) for f in inputs}
     else:
         inputs = resolve_inputs(spec.inputs)
-        display = {f.partition: f.path for f in inputs}
+        display = {f.partition: redact(f.path) for f in inputs}  # what manifests record: no credentials
     paths = {f.partition: f.path for f in inputs}
     partitions = sorted(paths)
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.names import safe_name
+from dolmalike.core.redact import redact
 from dolmalike.core.typedconfig import bounded, checked
 from dolmalike.io.yamlfile import load_yaml_mapping
 
@@ -83,7 +84,10 @@ class PipelineSpec:
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The spec as recorded (spec.resolved.json, receipt, config hash): input URLs redacted."""
+        d = asdict(self)
+        d["inputs"] = [redact(p) for p in self.inputs]
+        return d
 
     def config_hash(self) -> str:
         blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":")).encode()
