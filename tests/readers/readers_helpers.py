@@ -18,7 +18,8 @@ def warcio_records(path: Path) -> list[tuple[str, int, str | None]]:
     """(type, offset, WARC-Record-ID) of every record, counted by warcio (not fastwarc)."""
     out = []
     with open(path, "rb") as fh:
-        it = ArchiveIterator(fh)
+        # no_record_parse: warcio's HTTP-header parsing crashes on a response with no WARC-Target-URI
+        it = ArchiveIterator(fh, no_record_parse=True)
         for rec in it:
             out.append((rec.rec_type, it.get_record_offset(), rec.rec_headers.get_header("WARC-Record-ID")))
     return out

@@ -15,6 +15,7 @@ Anything else (zstd, lz4, one gzip member for the whole file) is "opaque": no ch
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -34,6 +35,7 @@ _TAIL_CAP = 256
 _OUT_CAP = 1 << 20  # bounded decompression: a 50 MB record never sits in memory
 _RECORD_END = b"\r\n\r\n"
 _PROBE = 4096
+_VERSION_LINE = re.compile(rb"WARC/\d+\.\d+\r\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,20 @@ def sniff_framing(head: bytes) -> str:
     if head.startswith(_OPAQUE_MAGICS):
         return OPAQUE
     return RAW
+
+
+def detect_framing(fh: BinaryIO) -> str:
+    """Framing of the file behind `fh`, from its first bytes; a file that starts with neither a
+    gzip member nor a WARC header (junk in front) is framed like the first record found after it,
+    so that gzip members behind a junk prefix are not searched for as uncompressed text."""
+    fh.seek(0)
+    head = fh.read(8)
+    framing = sniff_framing(head)
+    if framing != RAW or not head or head.startswith(b"WARC/"):
+        return framing
+    gz = find_next_frame(fh, 0, GZIP)
+    raw = find_next_frame(fh, 0, RAW)
+    return GZIP if gz is not None and (raw is None or gz < raw) else RAW
 
 
 def inspect_frame(fh: BinaryIO, offset: int, framing: str) -> Frame:
@@ -82,13 +98,32 @@ def find_next_frame(fh: BinaryIO, start: int, framing: str) -> int | None:
         pos += len(block) - (len(magic) - 1)  # overlap so a magic split across blocks is seen
 
 
-def at_clean_eof(fh: BinaryIO, pos: int) -> bool:
-    """True if nothing but whitespace/NUL padding follows `pos`."""
+def at_clean_eof(fh: BinaryIO, pos: int, framing: str = RAW) -> bool:
+    """True if nothing but whitespace/NUL padding (and, for gzip, empty members) follows `pos`."""
+    if framing == GZIP:
+        pos = skip_empty_members(fh, pos)
     fh.seek(pos)
     while block := fh.read(_CHUNK):
         if block.strip(b"\r\n\t \x00"):
             return False
     return True
+
+
+def skip_empty_members(fh: BinaryIO, pos: int) -> int:
+    """The offset after any gzip members at `pos` that decompress to nothing (they hold no record)."""
+    while True:
+        fh.seek(pos)
+        block = fh.read(_PROBE)
+        if not block.startswith(_GZIP_MEMBER_MAGIC):
+            return pos
+        d = zlib.decompressobj(31)
+        try:
+            out = d.decompress(block, 1)
+        except zlib.error:
+            return pos
+        if out or not d.eof:
+            return pos
+        pos += len(block) - len(d.unused_data)
 
 
 def gzip_member_consistent(fh: BinaryIO, offset: int, end: int) -> bool:
@@ -136,7 +171,16 @@ def _plausible_start(fh: BinaryIO, cand: int, framing: str) -> bool:
     if cand == 0:
         return True
     fh.seek(cand - 1)
-    return fh.read(1) == b"\n"
+    if fh.read(1) == b"\n":
+        return True
+    # Junk right before a record leaves no line break in front of it; a whole, well-formed header
+    # (version line, CRLFCRLF, a numeric Content-Length) still marks it, and skipping it would
+    # lose that record without a row.
+    head = fh.read(_PROBE)
+    if not _VERSION_LINE.match(head):
+        return False
+    parsed = _parse_head(head)
+    return not isinstance(parsed, str) and content_length_problem(parsed[1].get("content-length")) is None
 
 
 def _parse_head(head: bytes) -> tuple[int, dict[str, str]] | str:

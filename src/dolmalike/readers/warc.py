@@ -15,7 +15,7 @@ from typing import BinaryIO
 
 from dolmalike.core.document import Document
 from dolmalike.fetch.resumable import ReadPolicy
-from dolmalike.readers.framing import sniff_framing
+from dolmalike.readers.framing import detect_framing
 from dolmalike.readers.interrupted import flag_if_transient
 from dolmalike.readers.warc_records import FileState, crawl_from_name, strip_uri
 from dolmalike.readers.warc_segment import Segment
@@ -57,7 +57,7 @@ def read_warc(
     with fh, checker or nullcontext():
         seg: Segment | None = None
         try:
-            framing = sniff_framing(fh.read(8))
+            framing = detect_framing(fh)
             start: int | None = 0
             while start is not None:
                 seg = Segment(fh, framing, start, st, checker)

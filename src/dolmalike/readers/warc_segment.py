@@ -29,6 +29,7 @@ from dolmalike.readers.framing import (
     find_next_frame,
     gzip_member_consistent,
     inspect_frame,
+    skip_empty_members,
 )
 from dolmalike.readers.interrupted import is_transient
 from dolmalike.readers.warc_records import Broken, FileState
@@ -128,6 +129,13 @@ class Segment:
             return None
         return inspect_frame(self.checker, off, self.framing).problem
 
+    def _past_empty(self, pos: int) -> int | None:
+        """Where reading goes on if `pos` starts empty gzip members (no record, nothing lost), else None."""
+        if self.framing != GZIP:
+            return None
+        after = skip_empty_members(self.fh, pos)
+        return after if after != pos else None
+
     def _find_next(self, pos: int) -> int | None:
         return None if self.framing == OPAQUE else find_next_frame(self.fh, pos, self.framing)
 
@@ -165,13 +173,17 @@ class Segment:
             resume = self._find_next(anchor + 1) if self.framing == GZIP else None
             return _Verdict(error_at=(anchor, f"unreadable WARC data ({message})", None), resume=resume)
         if self.last_pos is None:  # fastwarc failed right at the start: blame and skip (ensures progress)
+            if (after := self._past_empty(self.start)) is not None:
+                return _Verdict(resume=after)
             return self._blame_at(self.start, f"unreadable record ({message})")
         last = inspect_frame(self.fh, self.last_pos, self.framing)
         if last.problem:
             return self._blame_last(last.problem, last.end, last.record_id)
         assert last.end is not None
-        if at_clean_eof(self.fh, last.end):
+        if at_clean_eof(self.fh, last.end, self.framing):
             return _Verdict()  # only padding was left
+        if (after := self._past_empty(last.end)) is not None:
+            return _Verdict(resume=after)
         nxt = inspect_frame(self.fh, last.end, self.framing)
         if nxt.problem is None:
             # On disk the last record and the next one are both well-formed: fastwarc tripped over
@@ -183,10 +195,12 @@ class Segment:
     def _end_verdict(self) -> _Verdict:
         """fastwarc stopped without an error; make sure it really reached the end of the file."""
         if self.last_pos is None:
-            if at_clean_eof(self.fh, self.start):
+            if at_clean_eof(self.fh, self.start, self.framing):
                 return _Verdict()
             if self.framing == OPAQUE:
                 return _Verdict(error_at=(self.start, "no WARC record could be read", None))
+            if (after := self._past_empty(self.start)) is not None:
+                return _Verdict(resume=after)
             return self._blame_at(self.start, "no WARC record could be read")
         if not self._inspectable(self.last_pos):
             return _Verdict()  # nothing to check against
@@ -194,8 +208,10 @@ class Segment:
         if frame.problem:
             return self._blame_last(frame.problem, frame.end, frame.record_id)
         assert frame.end is not None
-        if at_clean_eof(self.fh, frame.end):
+        if at_clean_eof(self.fh, frame.end, self.framing):
             return _Verdict()
+        if (after := self._past_empty(frame.end)) is not None:
+            return _Verdict(resume=after)
         return self._blame_at(frame.end, "data after the last record was not read")
 
     # -- emitting --------------------------------------------------------------------------
