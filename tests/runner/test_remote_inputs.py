@@ -84,6 +84,7 @@ def test_http_input_whose_retries_run_out_is_not_marked_done_and_a_rerun_reads_i
     assert f"{url}@" in first.unfinished[part] and "records read before it" in first.unfinished[part]
     layout = RunLayout.of(run_dir)
     assert pending(layout, STREAM_STEP, first.partitions) == [part]  # the local file is done
+    assert layout.unfinished_marker(STREAM_STEP, part).exists()  # on purpose: the step did not fail
     assert not layout.receipt.exists() and first.counts == {}
     assert [s for _, s in http_server.requests_for(NAME)] == [200, 503, 503]  # 3 attempts
 
@@ -92,7 +93,7 @@ def test_http_input_whose_retries_run_out_is_not_marked_done_and_a_rerun_reads_i
     assert not again.unfinished and again.receipt.exists()
     assert again.counts["error"] == 0 and again.counts["input_records"] == 16 + 1
     assert not pending(layout, STREAM_STEP, again.partitions)
-    assert not read_interruption(layout, part)
+    assert not read_interruption(layout, part) and not layout.unfinished_marker(STREAM_STEP, part).exists()
 
 
 def test_cli_run_says_records_were_lost_and_exits_1(tmp_path, http_server, capsys, extract_spec):

@@ -40,15 +40,19 @@ class _KeyTask(PipelineStep):
     type = "task"
 
     def __init__(
-        self, step: str, keys: Sequence[str], fn: Callable[[str], bool | None], markers: Path
+        self, step: str, keys: Sequence[str], fn: Callable[[str], bool | None], layout: RunLayout
     ) -> None:
         super().__init__()
-        self.step, self.keys, self.fn, self.markers = step, list(keys), fn, markers
+        self.step, self.keys, self.fn, self.layout = step, list(keys), fn, layout
 
     def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
         key = self.keys[rank]
-        if self.fn(key) is not False:
-            mark_done(self.markers / key)
+        unfinished = self.layout.unfinished_marker(self.step, key)
+        unfinished.unlink(missing_ok=True)
+        if self.fn(key) is False:
+            mark_done(unfinished)  # still pending for the next run; the caller reports why
+        else:
+            mark_done(self.layout.marker(self.step, key))
         return data
 
 
@@ -74,7 +78,7 @@ def run_tasks(
     todo = pending(layout, step, sorted(keys))
     if not todo:
         return 0
-    task = _KeyTask(step, todo, fn, layout.done / step)
+    task = _KeyTask(step, todo, fn, layout)
     # datatrove logs every task at INFO to stderr; our progress bar says the same in one line.
     from loguru import logger
 
@@ -146,12 +150,13 @@ def run_tasks(
 
 
 def _check_complete(layout: RunLayout, step: str, todo: Sequence[str], logs: str, job: str | None) -> None:
-    """Every key handed out must have its marker now; otherwise the run stops here, loudly.
+    """Every key handed out must have its marker now (or an unfinished marker: its task ended on
+    purpose without finishing it, and the caller reports why); otherwise the run stops here, loudly.
 
     The executors report failures in their own ways (a raised exception, a Slurm array task
     in state FAILED); a missing marker is the one sign they all share.
     """
-    missing = pending(layout, step, todo)
+    missing = [k for k in pending(layout, step, todo) if not layout.unfinished_marker(step, k).exists()]
     if not missing:
         return
     from dolmalike.core.errors import DolmalikeError

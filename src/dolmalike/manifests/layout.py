@@ -78,3 +78,8 @@ class RunLayout:
 
     def marker(self, step: str, partition: str) -> Path:
         return self.done / safe_name(step, "step") / safe_name(partition, "partition")
+
+    def unfinished_marker(self, step: str, partition: str) -> Path:
+        """Set by a task that ended without finishing its key on purpose (e.g. an input whose read
+        was interrupted): the key stays pending, but the step did not fail."""
+        return self.done / ".unfinished" / safe_name(step, "step") / safe_name(partition, "partition")
