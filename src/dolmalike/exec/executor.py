@@ -113,26 +113,10 @@ def run_tasks(
             **slurm.executor_kwargs(),
         )
     elif cfg.kind == "ray":
-        import ray
-        from datatrove.executor.ray import RayPipelineExecutor
+        from dolmalike.exec.ray_tasks import ensure_ray, run_on_ray
 
-        if not ray.is_initialized():
-            # RAY_ADDRESS names an existing cluster; without it Ray starts a local one.
-            ray.init(
-                address=os.environ.get("RAY_ADDRESS") or None,
-                include_dashboard=False,
-                log_to_driver=False,
-                configure_logging=False,
-            )
-
-        ex = RayPipelineExecutor(
-            pipeline=[task],
-            tasks=len(todo),
-            workers=cfg.workers,
-            logging_dir=logs,
-            skip_completed=False,
-            **cfg.options,
-        )
+        ensure_ray()
+        ex = None
     else:
         from dolmalike.core.errors import DolmalikeError
 
@@ -143,6 +127,8 @@ def run_tasks(
             from dolmalike.exec.slurm import submit_and_wait
 
             job = submit_and_wait(ex, slurm.poll_seconds)
+        elif cfg.kind == "ray":
+            run_on_ray(task, cfg.workers, Path(logs))
         else:
             ex.run()
     _check_complete(layout, step, todo, logs, job)
