@@ -2,26 +2,31 @@ import numpy as np
 from datasketch import MinHash
 
 from dolmalike.dedup.evaluate import shingle_set
-from dolmalike.dedup.minhash import EMPTY_VALUE, MERSENNE_61, MinHasher, estimate_jaccard, fold32
+from dolmalike.dedup.minhash import EMPTY_VALUE, MinHasher, estimate_jaccard
 from dolmalike.dedup.shingles import exact_jaccard, shingle_hashes
 from dolmalike.synth.rng import Rng
 
 
-def test_signature_is_exact_universal_hash_min():
-    hasher = MinHasher(num_perm=16, seed=3)
-    shingles = shingle_hashes("one two three four five six seven eight nine ten eleven twelve", 3)
-    x = [int(v) for v in fold32(shingles)]
-    expected = [
-        min((int(a) * xi + int(b)) % MERSENNE_61 for xi in x) for a, b in zip(hasher.a, hasher.b[:, 0])
-    ]
-    assert [int(v) % MERSENNE_61 for v in hasher.signature(shingles)] == expected
+def test_signature_is_a_min_over_the_set():
+    """MinHash's defining properties: the signature of a union is the entrywise min of the
+    parts' signatures, and neither order nor repeats change it."""
+    hasher = MinHasher(num_perm=112, seed=3)
+    a = shingle_hashes(" ".join(f"w{k}" for k in range(300)))
+    b = shingle_hashes(" ".join(f"v{k}" for k in range(200)))
+    both = hasher.signature(np.concatenate((a, b)))
+    assert np.array_equal(both, np.minimum(hasher.signature(a), hasher.signature(b)))
+    assert np.array_equal(hasher.signature(np.concatenate((b[::-1], a, a))), both)
+    assert np.all(both < 2**32) and len(np.unique(both)) > 100  # 112 different permutations
 
 
-def test_large_documents_are_processed_in_blocks():
-    hasher = MinHasher(num_perm=8, seed=1)
-    big = np.arange(10_000, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    whole = np.minimum.reduce([hasher.signature(big[k : k + 1000]) for k in range(0, 10_000, 1000)])
-    assert np.array_equal(hasher.signature(big), whole)
+def test_batched_rows_match_one_at_a_time():
+    hasher = MinHasher(num_perm=16, seed=2)
+    sets = [shingle_hashes("a b c d e f g"), np.zeros(0, np.uint64), shingle_hashes("x y z")]
+    rows = hasher.signatures(sets)
+    for k, s in enumerate(sets):
+        assert np.array_equal(rows[k], hasher.signature(s))
+    assert np.all(rows[1] == EMPTY_VALUE) and not np.any(rows[[0, 2]] == EMPTY_VALUE)
+    assert hasher.signatures([]).shape == (0, 16)
 
 
 def test_seeded_and_empty():

@@ -1,7 +1,7 @@
 import numpy as np
 
 from dolmalike.dedup.evaluate import shingle_set
-from dolmalike.dedup.shingles import exact_jaccard, shingle_hashes
+from dolmalike.dedup.shingles import exact_jaccard, ngram_hash_rows, shingle_hashes
 from dolmalike.dedup.text import normalize_text, words
 
 
@@ -40,3 +40,14 @@ def test_exact_jaccard_matches_set_jaccard(real_texts):
     expected = len(sa & sb) / len(sa | sb)
     assert abs(exact_jaccard(shingle_hashes(a), shingle_hashes(b)) - expected) < 1e-12
     assert exact_jaccard(shingle_hashes(""), shingle_hashes("")) == 0.0
+
+
+def test_ngram_hash_rows_are_the_shingle_sets_with_repeats(real_texts):
+    texts = [*real_texts[:20], "", "two words", "  ...  ", "a b c d e", "a b c a b c a b c"]
+    flat, offsets = ngram_hash_rows(texts, 5)
+    assert len(offsets) == len(texts) + 1 and offsets[-1] == len(flat)
+    for k, text in enumerate(texts):
+        row = flat[offsets[k] : offsets[k + 1]]
+        assert np.array_equal(np.unique(row), shingle_hashes(text, 5))
+        assert len(row) == max(len(words(text)) - 4, min(len(words(text)), 1))  # repeats kept
+    assert ngram_hash_rows([], 5)[1].tolist() == [0]

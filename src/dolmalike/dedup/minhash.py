@@ -1,10 +1,11 @@
-"""Vectorized MinHash signatures with the (a·x + b) mod (2^61 − 1) universal hash family.
+"""MinHash signatures of shingle-hash sets, computed by rensa (a Rust MinHash) in bulk.
 
-The estimator is datasketch's: Jaccard ≈ fraction of equal signature entries. Unlike
-datasketch's legacy scheme (where a·x overflows uint64 and silently wraps) the products here are
-exact: x is the shingle hash folded to 32 bits and `a` (< 2^61) is split into 32+29-bit halves,
-so every partial product fits in uint64 and is reduced with Mersenne folding. One doc costs ~10
-numpy ops over a (num_perm × shingles) block instead of one Python call per shingle.
+The estimator is datasketch's: Jaccard ≈ fraction of equal signature entries. rensa's RMinHash
+permutes our 64-bit shingle hashes itself (seeded, 32-bit signature values), so the Python side
+only shingles; one call signs a whole batch of documents from a flat hash buffer + offsets,
+which is what puts the signature step at or above rensa's own string API (see
+benchmarks/bench_dedup_speed.py). Signatures are stored as uint64 so that EMPTY_VALUE, which no
+32-bit entry can equal, marks documents without shingles.
 """
 
 from __future__ import annotations
@@ -12,74 +13,50 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+from rensa import RMinHash
 
-MERSENNE_61 = (1 << 61) - 1
-# Signature entry of a document without shingles; never produced by the hash family (< 2^61).
+# Signature entry of a document without shingles; never produced by rensa (entries < 2^32).
 EMPTY_VALUE = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-_P = np.uint64(MERSENNE_61)
-_LO32 = np.uint64(0xFFFFFFFF)
-_LO29 = np.uint64((1 << 29) - 1)
-_S29, _S32, _S61 = np.uint64(29), np.uint64(32), np.uint64(61)
-# Columns processed at once: bounds the temporaries to num_perm × 4096 × 8 bytes (~3.7 MB).
-_BLOCK = 4096
-
-
-def fold32(h: np.ndarray) -> np.ndarray:
-    """64-bit shingle hashes -> [0, 2^32) hash inputs (xor of the halves keeps all bits)."""
-    return (h ^ (h >> _S32)) & _LO32
 
 
 class MinHasher:
-    """num_perm hash functions h_i(x) = (a_i·x + b_i) mod (2^61 − 1), seeded deterministically."""
+    """num_perm seeded permutations; the same (num_perm, seed) gives the same signatures."""
 
     def __init__(self, num_perm: int = 112, seed: int = 1) -> None:
         if num_perm < 1:
             raise ValueError("num_perm must be positive")
+        if not 0 <= seed < 1 << 64:
+            raise ValueError("seed must fit in 64 bits")
         self.num_perm = num_perm
         self.seed = seed
-        rng = np.random.Generator(np.random.PCG64(seed))
-        a = rng.integers(1, MERSENNE_61, size=num_perm, dtype=np.uint64)
-        self.b = rng.integers(0, MERSENNE_61, size=num_perm, dtype=np.uint64)[:, None]
-        self.a = a
-        self._a_hi = (a >> _S32)[:, None]  # < 2^29
-        self._a_lo = (a & _LO32)[:, None]  # < 2^32
 
-    def _block_min(self, x: np.ndarray) -> np.ndarray:
-        """min over x of (a·x + b) mod p for every permutation; x < 2^32, shape (m,)."""
-        x = x[None, :]
-        # a·x = a_hi·x·2^32 + a_lo·x, and 2^61 ≡ 1 (mod p) folds every high part back down.
-        t = self._a_hi * x  # < 2^61
-        r = t >> _S29  # (t·2^32) mod p = (t >> 29) + ((t mod 2^29) << 32)
-        t &= _LO29
-        t <<= _S32
-        r += t
-        np.multiply(self._a_lo, x, out=t)  # < 2^64
-        r += self.b
-        r += t >> _S61
-        t &= _P
-        r += t  # r < 2^63: no overflow
-        t = r >> _S61
-        r &= _P
-        r += t  # now ≡ (a·x + b) (mod p) and < 2^61 + 4
-        return r.min(axis=1)
+    def signature_rows(self, flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """(rows, num_perm) uint64 signatures of the sets flat[offsets[k]:offsets[k + 1]]
+        (repeats within a set are harmless); EMPTY_VALUE everywhere in an empty row."""
+        n = len(offsets) - 1
+        if n <= 0:
+            return np.zeros((0, self.num_perm), dtype=np.uint64)
+        matrix = RMinHash.digest_matrix_from_flat_token_hashes(
+            np.ascontiguousarray(flat, dtype=np.uint64),
+            np.ascontiguousarray(offsets, dtype=np.uint64),
+            self.num_perm,
+            self.seed,
+        )
+        sig = np.array(matrix.to_rows(), dtype=np.uint64).reshape(n, self.num_perm)
+        sig[np.diff(offsets) == 0] = EMPTY_VALUE
+        return sig
 
     def signature(self, shingles: np.ndarray) -> np.ndarray:
-        """(num_perm,) uint64 signature of a shingle-hash set; EMPTY_VALUE everywhere if empty."""
-        if len(shingles) == 0:
-            return np.full(self.num_perm, EMPTY_VALUE, dtype=np.uint64)
-        x = fold32(np.asarray(shingles, dtype=np.uint64))
-        sig = self._block_min(x[:_BLOCK])
-        for start in range(_BLOCK, len(x), _BLOCK):
-            np.minimum(sig, self._block_min(x[start : start + _BLOCK]), out=sig)
-        return sig
+        """(num_perm,) uint64 signature of one shingle-hash set."""
+        return self.signature_rows(np.asarray(shingles, dtype=np.uint64), np.array([0, len(shingles)]))[0]
 
     def signatures(self, shingle_sets: Iterable[np.ndarray]) -> np.ndarray:
         """(n_docs, num_perm) uint64 signatures."""
-        rows = [self.signature(s) for s in shingle_sets]
-        if not rows:
-            return np.zeros((0, self.num_perm), dtype=np.uint64)
-        return np.stack(rows)
+        sets = [np.asarray(s, dtype=np.uint64) for s in shingle_sets]
+        offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum([len(s) for s in sets], out=offsets[1:])
+        flat = np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint64)
+        return self.signature_rows(flat, offsets)
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray | float:

@@ -29,7 +29,7 @@ from dolmalike.dedup.lsh import MAX_DOCS, band_hashes, candidate_pairs, decode_p
 from dolmalike.dedup.minhash import MinHasher, estimate_jaccard
 from dolmalike.dedup.npyio import NpyReader, load_npy, save_npy
 from dolmalike.dedup.results import Membership, cluster_id_for, keep_order, write_partition
-from dolmalike.dedup.shingles import shingle_hashes
+from dolmalike.dedup.shingles import ngram_hash_rows, shingle_hashes
 from dolmalike.dedup.stars import component_groups, star_clusters
 from dolmalike.dedup.survivors import iter_surviving_batches
 from dolmalike.dedup.unionfind import connected_components
@@ -37,7 +37,8 @@ from dolmalike.dedup.verify import ExactJaccard, ShingleStore, pair_jaccard
 from dolmalike.io.atomic import atomic_write_json, atomic_write_parquet
 from dolmalike.manifests.layout import RunLayout
 
-IDS_SCHEMA = pa.schema([("doc_id", pa.string()), ("fetch_date", pa.string()), ("n_shingles", pa.int64())])
+# n_grams counts repeats (0 exactly when the document has no shingles)
+IDS_SCHEMA = pa.schema([("doc_id", pa.string()), ("fetch_date", pa.string()), ("n_grams", pa.int64())])
 CLUSTERS_SCHEMA = pa.schema(
     [
         ("row", pa.int64()),
@@ -135,21 +136,20 @@ class SignatureTask(_Task):
         doc_ids: list[str] = []
         dates: list[str | None] = []
         sigs: list[np.ndarray] = []
-        n_shingles: list[int] = []
+        n_grams: list[np.ndarray] = []
         for batch in iter_surviving_batches(self.layout, partition, self.phase, columns):
             doc_ids += batch["doc_id"].to_pylist()
             dates += batch["fetch_date"].to_pylist()
-            block = np.empty((batch.num_rows, self.params.num_perm), dtype=np.uint64)
-            for k, text in enumerate(batch["text"].to_pylist()):
-                sh = shingle_hashes(text or "", self.params.ngram)
-                n_shingles.append(len(sh))
-                block[k] = hasher.signature(sh)
-            sigs.append(block)
+            texts = [t or "" for t in batch["text"].to_pylist()]
+            flat, offsets = ngram_hash_rows(texts, self.params.ngram)
+            n_grams.append(np.diff(offsets))
+            sigs.append(hasher.signature_rows(flat, offsets))
         sig = np.concatenate(sigs) if sigs else np.zeros((0, self.params.num_perm), dtype=np.uint64)
         save_npy(self.work.sigs(partition), sig)
         # stored band-major, (bands, n): the bucket task of band b then reads one contiguous row
         save_npy(self.work.bands(partition), band_hashes(sig, self.params.bands, self.params.rows).T)
-        ids = pa.table({"doc_id": doc_ids, "fetch_date": dates, "n_shingles": n_shingles}, schema=IDS_SCHEMA)
+        counts = np.concatenate(n_grams) if n_grams else np.zeros(0, dtype=np.int64)
+        ids = pa.table({"doc_id": doc_ids, "fetch_date": dates, "n_grams": counts}, schema=IDS_SCHEMA)
         atomic_write_parquet(self.work.ids(partition), ids)
 
 
@@ -163,9 +163,7 @@ class BucketTask(_Task):
         for pi, p in enumerate(self.partitions):
             if offsets[pi + 1] == offsets[pi]:
                 continue
-            has_shingles = (
-                pq.read_table(self.work.ids(p), columns=["n_shingles"])["n_shingles"].to_numpy() > 0
-            )
+            has_shingles = pq.read_table(self.work.ids(p), columns=["n_grams"])["n_grams"].to_numpy() > 0
             with NpyReader(self.work.bands(p)) as reader:
                 column = reader.slice(band, band + 1)[0]
             hashes.append(column[has_shingles])
@@ -238,13 +236,15 @@ class ClusterTask(_Task):
         else:
             nodes, labels = connected_components(i, j)
         part_of = np.searchsorted(offsets, nodes, side="right") - 1
-        doc_ids, dates, n_shingles = self._node_ids(nodes, part_of, offsets)
+        doc_ids, dates = self._node_ids(nodes, part_of, offsets)
         groups = component_groups(labels, [keep_order(f, d) for f, d in zip(dates, doc_ids)])
         # per node: its representative (node index) and Jaccard to it
         rep = np.arange(len(nodes), dtype=np.int64)
         jac = np.ones(len(nodes), dtype=np.float64)
         if store is not None:
-            similarity = ExactJaccard(store, nodes, n_shingles, pairs, pair_values, self.params.threshold)
+            similarity = ExactJaccard(
+                store, nodes, store.sizes(nodes), pairs, pair_values, self.params.threshold
+            )
             for group in groups:
                 for star in star_clusters(group, similarity, self.params.threshold):
                     rep[star.members] = star.center
@@ -287,21 +287,19 @@ class ClusterTask(_Task):
 
     def _node_ids(
         self, nodes: np.ndarray, part_of: np.ndarray, offsets: np.ndarray
-    ) -> tuple[list[str], list[str | None], np.ndarray]:
-        """doc_id, fetch_date and shingle count of each node, read partition by partition."""
+    ) -> tuple[list[str], list[str | None]]:
+        """doc_id and fetch_date of each node, read partition by partition."""
         doc_ids: list[str] = [""] * len(nodes)
         dates: list[str | None] = [None] * len(nodes)
-        n_shingles = np.zeros(len(nodes), dtype=np.int64)
         for pi, p in enumerate(self.partitions):
             sel = np.flatnonzero(part_of == pi)
             if len(sel) == 0:
                 continue
-            t = pq.read_table(self.work.ids(p), columns=["doc_id", "fetch_date", "n_shingles"])
+            t = pq.read_table(self.work.ids(p), columns=["doc_id", "fetch_date"])
             t = t.take(pa.array(nodes[sel] - offsets[pi]))
             for k, d, f in zip(sel, t["doc_id"].to_pylist(), t["fetch_date"].to_pylist()):
                 doc_ids[k], dates[k] = d, f
-            n_shingles[sel] = t["n_shingles"].to_numpy()
-        return doc_ids, dates, n_shingles
+        return doc_ids, dates
 
     def _estimate(self, a: np.ndarray, b: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Signature-estimated Jaccard of docs a[k] and b[k], in chunks of rows."""

@@ -45,6 +45,16 @@ class ShingleStore:
         pos = int(np.searchsorted(self.rows[pi], g - self.offsets[pi]))
         return self._reader(pi).slice(int(self.bounds[pi][pos]), int(self.bounds[pi][pos + 1]))
 
+    def sizes(self, g: np.ndarray) -> np.ndarray:
+        """Number of distinct shingles of each document g[k], without reading the sets."""
+        part = np.searchsorted(self.offsets, g, side="right") - 1
+        out = np.zeros(len(g), dtype=np.int64)
+        for pi in np.unique(part).tolist():
+            sel = np.flatnonzero(part == pi)
+            pos = np.searchsorted(self.rows[pi], g[sel] - self.offsets[pi])
+            out[sel] = np.diff(self.bounds[pi])[pos]
+        return out
+
     def close(self) -> None:
         for reader in self._open.values():
             reader.close()
