@@ -92,6 +92,17 @@ class FileServer:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
+            def do_HEAD(self) -> None:  # size probes (OLMo-core's get_file_size); no faults injected
+                rel = unquote(urlsplit(self.path).path).lstrip("/")
+                path = server._find(rel)
+                self._record(rel, 404 if path is None else 200)
+                if path is None:
+                    return self._empty(404)
+                self.send_response(200)
+                self.send_header("Accept-Ranges", "bytes")
+                self.send_header("Content-Length", str(path.stat().st_size))
+                self.end_headers()
+
             def do_GET(self) -> None:
                 rel = unquote(urlsplit(self.path).path).lstrip("/")
                 with server._lock:

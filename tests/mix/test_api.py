@@ -1,3 +1,5 @@
+import csv
+import gzip
 import json
 
 import numpy as np
@@ -84,11 +86,13 @@ def test_budgets_match_targets_and_sql_reports_them(built):
     assert rep["other"]["target_tokens"] == round(fixed / 0.7 * 0.3)
     if rep["other"]["available_tokens"] >= rep["other"]["target_tokens"]:
         assert abs(tokens["other"] / sum(tokens.values()) - 0.3) < 0.02
-    # n_tokens in the mix manifest = the document's token range in the shards
+    # n_tokens in the mix manifest = what the item occupies in the shards, EOS included, like the budgets
     bad = con.execute(
-        'SELECT count(*) FROM mix m JOIN tokens t USING (doc_id, repetition) WHERE m.n_tokens <> t."end" - t.start'
+        'SELECT count(*) FROM mix m JOIN tokens t USING (doc_id, repetition) WHERE m.n_tokens <> t."end" - t.start + 1'
     ).fetchone()[0]
     assert bad == 0
+    mix_tokens = dict(con.execute("SELECT source, sum(n_tokens) FROM mix GROUP BY source").fetchall())
+    assert mix_tokens == tokens
 
 
 def test_repetitions_sampling_and_rules(built):
@@ -193,3 +197,28 @@ def test_trainer_reads_the_mix(built):
             store.read(0, first["tokens"]).tolist()
             == np.fromfile(mix / split / first["name"], "<u2").tolist()
         )
+
+
+def test_olmo_metadata_matches_sidecar_and_eos_boundaries(built):
+    """shard-K.csv.gz (what OLMo-core / dolma read) = the Parquet sidecar rows, and its document
+    boundaries are exactly those OLMo-core infers from the EOS tokens of the local array."""
+    _, _, _, mix, _ = built
+    for split in ("shards", "heldout"):
+        meta = json.loads((mix / split / "meta.json").read_text())
+        assert (
+            meta["pad_id"] == 1 and meta["eos_id"] == 0
+        )  # the default tokenizer's <|padding|>, <|endoftext|>
+        for s in meta["shards"]:
+            npy = mix / split / s["name"]
+            with gzip.open(npy.with_suffix(".csv.gz"), "rt") as f:
+                lines = list(csv.reader(f))
+            side = pq.read_table(npy.with_suffix(".parquet")).to_pylist()
+            assert lines == [
+                [str(r["start"]), str(r["end"] + 1), r["doc_id"], r["source"], str(r["repetition"])]
+                for r in side
+            ]
+            ids = np.fromfile(npy, dtype=meta["dtype"])
+            ends = np.flatnonzero(ids == meta["eos_id"]) + 1
+            assert [int(x[1]) for x in lines] == ends.tolist()
+            assert [int(x[0]) for x in lines] == [0, *ends[:-1].tolist()]
+            assert not (ids == meta["pad_id"]).any()

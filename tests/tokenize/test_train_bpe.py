@@ -3,7 +3,7 @@ import json
 from mix_fixture_run import run_cli
 
 from dolmalike.tokenize.tokenizer import load_tokenizer
-from dolmalike.tokenize.train_bpe import EOS, kept_text_batches, train_bpe, train_on_run
+from dolmalike.tokenize.train_bpe import EOS, PAD, kept_text_batches, train_bpe, train_on_run
 
 
 def test_training_is_deterministic_and_lossless(tok_run, tmp_path):
@@ -12,7 +12,7 @@ def test_training_is_deterministic_and_lossless(tok_run, tmp_path):
     b = train_on_run(run_dir, 1000, tmp_path / "b.json")
     assert a.read_bytes() == b.read_bytes()
     tok = load_tokenizer(a)
-    assert tok.eos_id == 0 and 300 < tok.vocab_size <= 1000
+    assert tok.eos_id == 0 and tok.pad_id == 1 and 300 < tok.vocab_size <= 1000
     for doc in list(kept.values())[:20]:
         ids = tok.tokenizer.encode(doc.text, add_special_tokens=False).ids
         assert tok.tokenizer.decode(ids) == doc.text
@@ -26,7 +26,7 @@ def test_trains_on_kept_documents_only(tok_run):
 
 def test_byte_level_fallback_with_no_text():
     tok = train_bpe([], 5000)
-    assert tok.get_vocab_size() == 257 and tok.token_to_id(EOS) == 0
+    assert tok.get_vocab_size() == 258 and tok.token_to_id(EOS) == 0 and tok.token_to_id(PAD) == 1
     text = "any text — 日本語 🎉"
     ids = tok.encode(text).ids
     assert len(ids) == len(text.encode("utf-8")) and tok.decode(ids) == text

@@ -10,7 +10,8 @@ from train_fixture_mix import EOS, doc_texts
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.lineage.tokens import TokenStore
 from dolmalike.train.batch import describe_step
-from dolmalike.train.data import InstanceOrder, Instances
+from dolmalike.train.data import InstanceOrder
+from dolmalike.train.numbering import FileInstances
 
 
 @pytest.mark.parametrize("step", [0, 7, 23, 39])
@@ -38,22 +39,21 @@ def test_batch_reconstructs_the_step_from_document_text(trained_dir: Path, share
         assert sum(doc["tokens"] for doc in d["documents"]) == 8 * 64
 
 
-def test_batch_beyond_one_epoch_uses_the_next_permutation(trained_dir: Path, tmp_path: Path) -> None:
+def test_batch_beyond_one_epoch_uses_the_next_shuffle(trained_dir: Path, tmp_path: Path) -> None:
     info = json.loads((trained_dir / "train.json").read_text())
-    inst = Instances(TokenStore(Path(info["mix_dir"]) / "shards"), 64)
-    step = inst.n // 8 + 3  # well into epoch 1
-    # The fixture's schedule ends before epoch 1: describe the same run with a longer schedule
+    inst = FileInstances(TokenStore(Path(info["mix_dir"]) / "shards"), 64)
+    step = inst.n // 8 + 3  # the 4th batch of OLMo epoch 2 (epochs count from 1, partial batches dropped)
+    # The fixture's schedule ends before epoch 2: describe the same run with a longer schedule
     # (batches are recomputed from train.json alone).
     longer = tmp_path / "train"
     longer.mkdir()
     info["config"]["max_steps"] = step + 1
     (longer / "train.json").write_text(json.dumps(info))
     d = describe_step(longer, step, with_ids=True)
-    assert d["epoch"] == 1
-    perm1 = np.random.Generator(np.random.PCG64(1)).permutation(inst.n)
-    expected = InstanceOrder(inst.n, 0).step(step, 8)
-    assert [i["instance"] for i in d["instances"]] == expected.tolist()
-    assert set(expected.tolist()) <= set(perm1[: (step + 1) * 8 - inst.n].tolist())
+    assert d["epoch"] == 2 and d["numbering"] == "olmo"
+    epoch2 = np.arange(inst.n, dtype=np.uint32)
+    np.random.Generator(np.random.PCG64(0 + 2)).shuffle(epoch2)
+    assert [i["instance"] for i in d["instances"]] == epoch2[24:32].tolist()
     assert all(i["ids"] == inst.get(i["instance"]).tolist() for i in d["instances"])
 
 
@@ -70,7 +70,7 @@ def test_batch_cli(trained_dir: Path, cli, capsys: pytest.CaptureFixture[str]) -
     )
     assert cli(["batch", str(trained_dir), "--step", "5"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("step 5 (epoch 0): 8 instances x 64 tokens")
+    assert out.startswith("step 5 (epoch 1): 8 instances x 64 tokens")
     assert d["instances"][0]["segments"][0]["doc_id"] in out
     assert cli(["batch", str(trained_dir / "nope"), "--step", "1"]) == 2
     assert "not a TRAIN_DIR" in capsys.readouterr().err
@@ -128,13 +128,14 @@ def test_batch_and_trace_agree_on_random_steps(trained_dir: Path) -> None:
 
 def test_step_segments_match_trace_across_shard_boundaries(trained_dir: Path) -> None:
     """Past the schedule too (epochs 0..4) and on the window that holds a shard boundary, the
-    step's segments are what `trace` gives for the window's shard ranges."""
+    step's segments are what `trace` gives for the window's shard ranges (numbering: stream, the
+    one whose windows cross shard boundaries; OLMo-core's never do)."""
     from dolmalike.lineage.mix import MixLineage
     from dolmalike.train.batch import TrainSteps
     from dolmalike.train.config import TrainConfig
 
     info = json.loads((trained_dir / "train.json").read_text())
-    cfg = TrainConfig.from_dict(info["config"])
+    cfg = TrainConfig.from_dict({**info["config"], "numbering": "stream"})
     mix_dir = Path(info["mix_dir"])
     meta = json.loads((mix_dir / "shards" / "meta.json").read_text())
     steps = np.random.default_rng(3).choice(200, size=5, replace=False).tolist()

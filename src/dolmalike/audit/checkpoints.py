@@ -14,10 +14,9 @@ from pathlib import Path
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.train.checkpoint import checkpoint_dir
-from dolmalike.train.config import TrainConfig
 from dolmalike.train.exclusion import EXCLUDED_DOCS_FILE
 from dolmalike.train.metrics import read_log
-from dolmalike.train.traindir import TrainLayout, load_info
+from dolmalike.train.traindir import TrainLayout, info_config, load_info
 
 _STEP = re.compile(r"^step-(\d+)\.pt$")
 
@@ -59,7 +58,7 @@ def checkpoint_at(train_dir: str | Path, step: int, scratch: Path) -> Path:
     from dolmalike.train.trainer import train
 
     info = load_info(train_dir)
-    cfg = TrainConfig.from_dict(info["config"]).replace(
+    cfg = info_config(info).replace(
         checkpoint_interval=0, log_batch_ids=False, tensorboard=False, keep_checkpoints=1
     )
     scratch.mkdir(parents=True, exist_ok=True)

@@ -16,14 +16,14 @@ import numpy as np
 import torch
 
 from dolmalike.train.checkpoint import load_checkpoint
-from dolmalike.train.config import TrainConfig
 from dolmalike.train.model import GPT
+from dolmalike.train.traindir import info_config
 
 
 @torch.no_grad()
 def token_losses(info: dict[str, Any], ckpt: Path, ids: np.ndarray) -> np.ndarray:
     """(B, L) nll of every instance position under the checkpoint's model (column 0 is NaN)."""
-    cfg = TrainConfig.from_dict(info["config"])
+    cfg = info_config(info)
     model = GPT(cfg, int(info["vocab_size"]))
     model.load_state_dict(load_checkpoint(ckpt)["model"])
     model.eval()

@@ -29,7 +29,7 @@ from dolmalike.lineage.tokens import TokenStore
 from dolmalike.train.config import TrainConfig
 from dolmalike.train.exclusion import Intervention, read_ids_file
 from dolmalike.train.metrics import read_log
-from dolmalike.train.traindir import TrainLayout, load_info
+from dolmalike.train.traindir import TrainLayout, info_config, load_info
 
 REPORT_JSON, REPORT_MD = "replay_report.json", "replay_report.md"
 
@@ -108,7 +108,7 @@ def prepare(
     atomic_write_bytes(TrainLayout.of(out).log, "".join(json.dumps(r) + "\n" for r in before).encode())
     intervention = Intervention(str(from_dir.resolve()), at_step, tuple(doc_ids))
     intervention.write_ids(out)
-    return TrainConfig.from_dict(info["config"]), intervention
+    return info_config(info), intervention
 
 
 def check_same_mix(mix_dir: Path, from_dir: Path, store: TokenStore) -> None:

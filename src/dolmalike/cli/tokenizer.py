@@ -21,9 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("run_dir", help="RUN_DIR")
     t.add_argument(
         "--vocab-size",
-        type=int_at_least(257),
+        type=int_at_least(258),
         default=8192,
-        help="target vocabulary size (default 8192, min 257)",
+        help="target vocabulary size (default 8192, min 258)",
     )
     t.add_argument("--out", required=True, type=out_file, help="tokenizer.json to write")
     add_json_flag(t)
@@ -40,7 +40,7 @@ def _info(path: Path, eos: str | None = None) -> dict:
 
     tok = load_tokenizer(path, eos)
     return {"path": str(path), "sha256": tok.sha256, "vocab_size": tok.vocab_size, "eos_id": tok.eos_id,
-            "dtype": tok.dtype.name}  # fmt: skip
+            "pad_id": tok.pad_id, "dtype": tok.dtype.name}  # fmt: skip
 
 
 def _show(info: dict, as_json: bool) -> None:

@@ -69,7 +69,7 @@ MIX = pa.schema(
         ("source", pa.string()),  # mix source name (not the crawl source)
         ("rule", pa.string()),
         ("repetition", pa.int32()),
-        ("n_tokens", pa.int64()),
+        ("n_tokens", pa.int64()),  # tokens the item occupies in the shards, EOS included (as budgets count)
     ]
 )
 

@@ -5,9 +5,11 @@ MIX_DIR/
   receipt.json                  every output with size and sha256
   tokenizer.json                only when the tokenizer is "default" (trained on the run)
   shards/                       training split
-    meta.json                   dtype, vocab_size, eos_id, tokenizer, tokenizer_sha256, shard_tokens, shards[]
+    meta.json                   dtype, vocab_size, eos_id, pad_id, tokenizer, tokenizer_sha256, shard_tokens, shards[]
     shard-00000.npy             raw little-endian token ids, NO npy header (np.memmap(path, dtype, mode="r"))
     shard-00000.parquet         sidecar: doc_id, start, end, repetition, source (EOS at `end`)
+    shard-00000.csv.gz          the same rows as OLMo-core / dolma read them: start,end,id,src,loc with
+                                `end` exclusive (past the EOS), src = mix source, loc = repetition
   manifests/mix/<source>.parquet      one row per (doc, repetition) chosen (schema MIX)
   manifests/tokens/shard-00000.parquet  sidecar rows + shard (schema TOKENS)
   index/                        trace index: shard-00000.starts (int64), shard-00000.parts (int32), partitions.json
@@ -46,6 +48,9 @@ class SplitLayout:
 
     def sidecar(self, k: int) -> Path:
         return self.shards / f"{shard_name(k)}.parquet"
+
+    def olmo_metadata(self, k: int) -> Path:
+        return self.shards / f"{shard_name(k)}.csv.gz"
 
     def tokens_part(self, k: int) -> Path:
         return self.manifests / "tokens" / f"{shard_name(k)}.parquet"

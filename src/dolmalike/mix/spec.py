@@ -162,7 +162,7 @@ def parse_spec(raw: Any) -> MixSpec:
         sources=sources,
         seed=as_int(raw.get("seed", 0), "seed"),
         tokenizer=str(raw.get("tokenizer", "default")),
-        tokenizer_vocab_size=as_int(raw.get("tokenizer_vocab_size", 8192), "tokenizer_vocab_size", lo=257),
+        tokenizer_vocab_size=as_int(raw.get("tokenizer_vocab_size", 8192), "tokenizer_vocab_size", lo=258),
         eos_token=str(raw["eos_token"]) if raw.get("eos_token") is not None else None,
         shard_tokens=as_int(raw.get("shard_tokens", 1 << 20), "shard_tokens", lo=1),
         heldout_fraction=as_float(raw.get("heldout_fraction", 0.0), "heldout_fraction", 0.0, 1.0),

@@ -186,7 +186,7 @@ def _write_mix_parts(
                 "source": spec.sources[s].name,
                 "rule": spec.sources[s].rule_text(),
                 "repetition": r,
-                "n_tokens": int(sizes[i]) - 1,
+                "n_tokens": int(sizes[i]),  # incl. the EOS, as budgets count it
             }
         )
     for s, source in enumerate(spec.sources):

@@ -23,6 +23,7 @@ from dolmalike.tokenize.encode import PartitionTokens
 from dolmalike.tokenize.sidecar import (
     sidecar_table,
     write_index,
+    write_olmo_metadata,
     write_partitions,
     write_sidecar,
     write_tokens_part,
@@ -99,6 +100,7 @@ def assemble(
             items.doc_id[lo:hi], local_start, local_end, items.repetition[lo:hi], items.source[lo:hi]
         )
         write_sidecar(split.sidecar(k), table)
+        write_olmo_metadata(split.olmo_metadata(k), table)
         write_tokens_part(split.tokens_part(k), table, k)
         write_index(split.index_starts(k), split.index_parts(k), local_start, items.part[lo:hi])
     write_partitions(split.index_partitions, partitions)
@@ -106,6 +108,7 @@ def assemble(
         "dtype": dtype.name,
         "vocab_size": tok.vocab_size,
         "eos_id": tok.eos_id,
+        "pad_id": tok.pad_id,
         "tokenizer": tok.label,
         "tokenizer_sha256": tok.sha256,
         "shard_tokens": shard_tokens,

@@ -1,7 +1,10 @@
-"""Per-shard sidecars, `tokens` manifest parts and the trace index.
+"""Per-shard sidecars, OLMo-core metadata, `tokens` manifest parts and the trace index.
 
-All three describe the same rows (one per (document, repetition) in the shard, sorted by start):
+All four describe the same rows (one per (document, repetition) in the shard, sorted by start):
 - sidecar `shards/shard-K.parquet`: doc_id, start, end, repetition, source — OLMo-style, next to the shard;
+- `shards/shard-K.csv.gz`: the OLMo-core / dolma-toolkit document metadata (`start,end,id,src,loc` per
+  line, no header, `end` exclusive so it includes the EOS), which OLMo-core needs for a remote path or
+  `use_array_if_local=False`; the Parquet sidecar stays the rich one;
 - `manifests/tokens/shard-K.parquet`: the same + `shard` (schema TOKENS), for DuckDB joins;
 - trace index `index/shard-K.starts` (raw int64) and `index/shard-K.parts` (raw int32 partition code into
   `index/partitions.json`): memory-mapped by `trace` for a binary search, so a lookup reads a few
@@ -10,6 +13,9 @@ All three describe the same rows (one per (document, repetition) in the shard, s
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 from pathlib import Path
 
@@ -39,6 +45,17 @@ def write_sidecar(path: Path, table: pa.Table) -> None:
         pq.write_table(
             table, f, compression="zstd", write_statistics=True, store_schema=True, row_group_size=ROW_GROUP
         )
+
+
+def write_olmo_metadata(path: Path, table: pa.Table) -> None:
+    """dolma's MemmapMetadata rows: start, end (exclusive, past EOS), id, src (mix source), loc (repetition)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    cols = [table[c].to_pylist() for c in ("start", "end", "doc_id", "source", "repetition")]
+    for start, end, doc_id, source, rep in zip(*cols):
+        w.writerow((start, end + 1, doc_id, source, rep))
+    # mtime=0 and no file name in the gzip header: the same rows give the same bytes
+    atomic_write_bytes(path, gzip.compress(buf.getvalue().encode("utf-8"), compresslevel=6, mtime=0))
 
 
 def write_tokens_part(path: Path, table: pa.Table, shard: int) -> None:

@@ -15,6 +15,8 @@ from dolmalike.core.hashing import sha256_file
 DEFAULT = "default"
 # Tried in order when the spec names no eos_token.
 EOS_CANDIDATES = ("<|endoftext|>", "</s>", "<|end_of_text|>", "<eos>", "<|eos|>")
+# Tried in order for the pad id (OLMo-core's TokenizerConfig needs one); None when there is none.
+PAD_CANDIDATES = ("<|padding|>", "<pad>", "<|pad|>", "[PAD]")
 UINT16_MAX_VOCAB = 65535  # vocab_size <= this -> uint16 shards, else uint32
 
 
@@ -26,6 +28,7 @@ class TokenizerInfo:
     sha256: str
     eos_id: int
     vocab_size: int  # max token id + 1 (added tokens included)
+    pad_id: int | None = None  # first of PAD_CANDIDATES the tokenizer has
 
     @property
     def dtype(self) -> np.dtype:
@@ -57,6 +60,7 @@ def load_tokenizer(path: str | Path, eos_token: str | None = None, label: str | 
         sha256=sha256,
         eos_id=detect_eos(tok, eos_token, path),
         vocab_size=vocab_size,
+        pad_id=detect_pad(tok),
     )
 
 
@@ -83,6 +87,14 @@ def detect_eos(tok: Tokenizer, eos_token: str | None, where: Path | str = "token
         f"{where}: no {wanted}; set eos_token in the mix spec to one of its special tokens: "
         f"{', '.join(specials) or '(none)'}"
     )
+
+
+def detect_pad(tok: Tokenizer) -> int | None:
+    for name in PAD_CANDIDATES:
+        tid = tok.token_to_id(name)
+        if tid is not None:
+            return int(tid)
+    return None
 
 
 def normalized(tok: Tokenizer, text: str) -> str:

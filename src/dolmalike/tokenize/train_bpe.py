@@ -5,8 +5,11 @@ No external file is needed. Training is deterministic for the same texts in the 
 partition order, so the same run gives a byte-identical tokenizer.json.
 
 Fallback: with no kept documents (or a tiny corpus) there is nothing to merge and the result is a
-pure byte-level tokenizer: `<|endoftext|>` (id 0) plus the 256 byte symbols, which still encodes
-any text losslessly.
+pure byte-level tokenizer: `<|endoftext|>` (id 0), `<|padding|>` (id 1) plus the 256 byte symbols,
+which still encodes any text losslessly.
+
+`<|padding|>` is there for readers that need a pad id (OLMo-core's TokenizerConfig and collator pad
+with it); the shards never contain it.
 """
 
 from __future__ import annotations
@@ -26,19 +29,24 @@ from dolmalike.manifests.query import connect
 from dolmalike.tokenize.docfiles import docs_files
 
 EOS = "<|endoftext|>"
+PAD = "<|padding|>"
+SPECIALS = (EOS, PAD)
 
 
 def train_bpe(texts: Iterable[str | list[str]], vocab_size: int, min_frequency: int = 2) -> Tokenizer:
-    """Byte-level BPE with `<|endoftext|>` as id 0; `texts` may yield strings or batches of strings."""
-    if vocab_size < 257:
-        raise DolmalikeError(f"vocab size must be >= 257 (256 bytes + {EOS}), got {vocab_size}")
+    """Byte-level BPE with `<|endoftext|>` as id 0 and `<|padding|>` as id 1; `texts` may yield strings
+    or batches of strings."""
+    if vocab_size < 256 + len(SPECIALS):
+        raise DolmalikeError(
+            f"vocab size must be >= {256 + len(SPECIALS)} (256 bytes + {', '.join(SPECIALS)}), got {vocab_size}"
+        )
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
         min_frequency=min_frequency,
-        special_tokens=[EOS],
+        special_tokens=list(SPECIALS),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )

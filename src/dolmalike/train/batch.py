@@ -1,7 +1,8 @@
 """Step -> documents: which document token ranges a training step saw, computed from the config alone.
 
-    step s -> instance ids perm[s·B:(s+1)·B]          (data.InstanceOrder, seeded PCG64; train.exclusion)
-           -> stream ranges [i·L, (i+1)·L)            (data.Instances)
+    step s -> instance ids of step s                  (train.numbering: OLMo-core's order by default;
+                                                       numbering: stream = data.InstanceOrder; train.exclusion)
+           -> ranges of L tokens                      (numbering.FileInstances, or data.Instances)
            -> shard-local pieces                      (TokenStore.pieces)       = step_windows()
            -> documents overlapping each piece        (lineage: Split.overlapping, as `trace`)
            -> provenance from RUN_DIR's manifests     (lineage: RunProvenance, as `trace`)
@@ -23,7 +24,8 @@ from dolmalike.lineage.tokens import TokenStore
 from dolmalike.train.config import TrainConfig
 from dolmalike.train.data import Instances
 from dolmalike.train.exclusion import StepOrder, ordering_for
-from dolmalike.train.traindir import load_info
+from dolmalike.train.numbering import training_instances
+from dolmalike.train.traindir import info_config, load_info
 
 
 def step_windows(instances: Instances, order: StepOrder, step: int, batch_size: int) -> list[Window]:
@@ -46,7 +48,7 @@ class TrainSteps:
         train_dir: Path | None = None,
     ) -> None:
         self.cfg = cfg
-        self.instances = Instances(store, cfg.seq_len)
+        self.instances = training_instances(store, cfg.seq_len, cfg.numbering)
         self.order = ordering_for(info or {}, Path(train_dir or "."), self.instances, cfg.seed)
 
     def windows(self, step: int) -> list[Window]:
@@ -79,7 +81,7 @@ def step_segments(
 def describe_step(train_dir: str | Path, step: int, *, with_ids: bool = False) -> dict[str, Any]:
     """JSON-able description of step `step` of the run in TRAIN_DIR (see module docstring)."""
     info = load_info(train_dir)
-    cfg = TrainConfig.from_dict(info["config"])
+    cfg = info_config(info)
     if not 0 <= step < cfg.max_steps:
         raise DolmalikeError(
             f"step {step} is outside the run's schedule: its steps are 0..{cfg.max_steps - 1} (max_steps {cfg.max_steps})"
@@ -121,7 +123,8 @@ def describe_step(train_dir: str | Path, step: int, *, with_ids: bool = False) -
         "train_dir": str(train_dir),
         "mix_dir": str(mix_dir),
         "step": step,
-        "epoch": (step * cfg.batch_size) // instances.n,
+        "epoch": plan.order.epoch(step, cfg.batch_size),
+        "numbering": cfg.numbering,
         "seq_len": cfg.seq_len,
         "batch_size": cfg.batch_size,
         "seed": cfg.seed,

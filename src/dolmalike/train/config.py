@@ -44,6 +44,9 @@ class TrainConfig:
         None, ge=1
     )  # per-rank instances per forward; None = batch_size / world
     seed: int = bounded(0, ge=0)  # instance order (PCG64) and model init
+    # olmo: OLMo-core NumpyFSLDataset/NumpyFSLDataLoader numbering and order (per-file chunking);
+    # stream: all shards as one stream (train.numbering explains both)
+    numbering: str = "olmo"
     # --- model ---
     vocab_size: int | None = bounded(None, ge=2)  # None = read from MIX_DIR/shards/meta.json
     n_layer: int = bounded(2, ge=1)
@@ -120,6 +123,8 @@ class TrainConfig:
         check_instance(self.eval, "train config: eval")
         if self.seq_len < 2:
             raise DolmalikeError("seq_len must be >= 2 (inputs are window[:-1], targets window[1:])")
+        if self.numbering not in ("olmo", "stream"):
+            raise DolmalikeError(f"numbering must be olmo or stream, not {self.numbering!r}")
         if self.batch_size < 1 or self.max_steps < 0:
             raise DolmalikeError("batch_size must be >= 1 and max_steps >= 0")
         if self.d_model % self.n_head or (self.d_model // self.n_head) % 2:

@@ -4,7 +4,7 @@ Layout (written by the tokenizer): `<split>/meta.json` plus raw little-endian to
 `<split>/shard-NNNNN.npy` with NO npy header (the OLMo/dolma memmap layout), where split is
 `shards` (training) or `heldout`.
 
-Instances (DESIGN.md "Tokens and training order"):
+Instances under `numbering: stream` (the default is OLMo-core's, train.numbering):
 - the shards are concatenated in `meta.json` order into one stream of `total` tokens;
 - instance i is the window [i·L, (i+1)·L) of that stream; the tail shorter than L is dropped;
 - a window may span a shard boundary (it is read in pieces);
@@ -43,6 +43,14 @@ class Instances:
 
     def get(self, i: int) -> np.ndarray:
         return self.store.read(*self.span(i))
+
+    def covering(self, start: int, end: int) -> list[int]:
+        """Ids of the instances whose window overlaps stream positions [start, end)."""
+        return list(range(start // self.seq_len, min((end - 1) // self.seq_len + 1, self.n)))
+
+    def order(self, seed: int) -> InstanceOrder:
+        """The step order that goes with this numbering."""
+        return InstanceOrder(self.n, seed)
 
     def batch(self, ids: np.ndarray) -> np.ndarray:
         """(len(ids), L) int64 array of the instances' tokens."""
@@ -86,6 +94,9 @@ class InstanceOrder:
             sel = epochs == e
             out[sel] = self.epoch_perm(int(e))[pos[sel] % self.n]
         return out
+
+    def epoch(self, step: int, batch_size: int) -> int:
+        return (step * batch_size) // self.n
 
     def step(self, step: int, batch_size: int) -> np.ndarray:
         """The instance ids of optimizer step `step`: perm[step·B:(step+1)·B] with epoch wrap."""

@@ -27,42 +27,48 @@ import numpy as np
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import hash_u64
 from dolmalike.lineage.split import Split
-from dolmalike.train.data import InstanceOrder, Instances
+from dolmalike.train.data import Instances
 
 EXCLUDED_DOCS_FILE = "excluded_docs.txt"
 
 
 class StepOrder(Protocol):
+    n: int
+
     def step(self, step: int, batch_size: int) -> np.ndarray: ...
+
+    def epoch(self, step: int, batch_size: int) -> int: ...
 
 
 def dirty_instances(instances: Instances, doc_ids: set[str]) -> np.ndarray:
     """Sorted ids of the instances whose window overlaps any token (or EOS) of the documents."""
     store = instances.store
     sidecars = Split.at(store.dir)
-    L = instances.seq_len
     out: set[int] = set()
     for k in range(len(store.shard_names)):
         rows = sidecars.rows(k)
         hit = np.isin(rows["doc_id"], list(doc_ids))
         base = int(store.offsets[k])
         for a, b in zip(rows["start"][hit].tolist(), rows["end"][hit].tolist()):
-            first, last = (base + a) // L, (base + b) // L  # document spans [a, b] incl. EOS at b
-            out.update(i for i in range(first, last + 1) if i < instances.n)
+            out.update(instances.covering(base + a, base + b + 1))  # [a, b] incl. EOS at b
     return np.array(sorted(out), dtype=np.int64)
 
 
 class ExcludingOrder:
     """`base` order where, from `at_step` on, dirty instances are replaced by clean ones."""
 
-    def __init__(self, base: InstanceOrder, dirty: np.ndarray, at_step: int, seed: int) -> None:
+    def __init__(self, base: StepOrder, dirty: np.ndarray, at_step: int, seed: int) -> None:
         self.base = base
+        self.n = base.n
         self.dirty = np.asarray(dirty, dtype=np.int64)
         self.at_step = at_step
         self.seed = seed
         self.clean = np.setdiff1d(np.arange(base.n, dtype=np.int64), self.dirty)
         if len(self.clean) == 0:
             raise DolmalikeError("the exclusion covers every training instance; nothing is left to train on")
+
+    def epoch(self, step: int, batch_size: int) -> int:
+        return self.base.epoch(step, batch_size)
 
     def step(self, step: int, batch_size: int) -> np.ndarray:
         ids = self.base.step(step, batch_size).copy()
@@ -119,7 +125,7 @@ def ordering_for(
 ) -> StepOrder:
     """The step -> instances order of the run described by train.json `info` (`dirty`: already
     computed dirty instances, so the trainer need not re-read the ids file it is about to write)."""
-    base = InstanceOrder(instances.n, seed)
+    base = instances.order(seed)
     rec = info.get("intervention")
     if not rec:
         return base

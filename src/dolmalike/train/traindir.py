@@ -56,6 +56,7 @@ def order_key(info: dict[str, Any]) -> dict[str, Any]:
         "seq_len": c["seq_len"],
         "batch_size": c["batch_size"],
         "seed": c["seed"],
+        "numbering": info_config(info).numbering,
         "exclusion": {k: v for k, v in (info.get("intervention") or {}).items() if k != "from"},
     }
 
@@ -67,5 +68,10 @@ def load_info(train_dir: str | Path) -> dict[str, Any]:
     return json.loads(p.read_text())
 
 
+def info_config(info: dict[str, Any]) -> TrainConfig:
+    """The run's TrainConfig; a train.json from before `numbering` existed was trained in stream order."""
+    return TrainConfig.from_dict({"numbering": "stream", **info["config"]})
+
+
 def load_config(train_dir: str | Path) -> TrainConfig:
-    return TrainConfig.from_dict(load_info(train_dir)["config"])
+    return info_config(load_info(train_dir))

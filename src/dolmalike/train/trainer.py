@@ -32,6 +32,7 @@ from dolmalike.train.data import Instances, rank_slice
 from dolmalike.train.exclusion import Intervention, StepOrder, dirty_instances, ordering_for
 from dolmalike.train.metrics import TrainLog, batch_sha256
 from dolmalike.train.model import GPT, lm_loss
+from dolmalike.train.numbering import training_instances
 from dolmalike.train.runtime import Dist, autocast, autocast_dtype, init_distributed, resolve_device
 from dolmalike.train.schedule import lr_at
 from dolmalike.train.traindir import TrainLayout, order_key
@@ -174,7 +175,7 @@ def train(
         torch.set_num_threads(cfg.num_threads)
 
     store = TokenStore(MixLayout.of(mix_dir).train.shards)
-    instances = Instances(store, cfg.seq_len)
+    instances = training_instances(store, cfg.seq_len, cfg.numbering)
     extra_info: dict[str, Any] = {}
     order: StepOrder
     if intervention is not None:
@@ -327,10 +328,10 @@ def load_trained_model(
     train_dir: str | Path, device: str | torch.device = "cpu"
 ) -> tuple[GPT, TrainConfig, int]:
     """The latest checkpoint's model (eval mode), its config, and its step."""
-    from dolmalike.train.traindir import load_info
+    from dolmalike.train.traindir import info_config, load_info
 
     info = load_info(train_dir)
-    cfg = TrainConfig.from_dict(info["config"])
+    cfg = info_config(info)
     path = latest_checkpoint(train_dir)
     if path is None:
         raise DolmalikeError(f"{train_dir} has no checkpoint")
