@@ -46,10 +46,28 @@ def test_trained_documents_are_the_ones_batches_saw(spiked_run: Path) -> None:
 def test_memorization_cli_and_bad_input(
     spiked_run: Path, cli, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert cli(["memorization", str(spiked_run), "--n", "20", "--per-source", "--json"]) == 0
+    # short probes: 60 steps x 16 windows see ~14% of the instances, so a probe that needs two seen
+    # windows is rare (a 64-token probe: ~5 of 241 documents, 0 for some orders); a 16-token one mostly needs one
+    assert (
+        cli(
+            [
+                "memorization",
+                str(spiked_run),
+                "--n",
+                "20",
+                "--prefix",
+                "8",
+                "--suffix",
+                "8",
+                "--per-source",
+                "--json",
+            ]
+        )
+        == 0
+    )
     d = json.loads(capsys.readouterr().out)
     assert d["n_trained"] <= 20 and {r["set"] for r in d["table"]} == {"trained", "heldout"}
-    assert cli(["memorization", str(spiked_run), "--n", "20"]) == 0
+    assert cli(["memorization", str(spiked_run), "--n", "20", "--prefix", "8", "--suffix", "8"]) == 0
     assert "trained" in capsys.readouterr().out
     assert cli(["memorization", str(spiked_run), "--prefix", "60", "--suffix", "60"]) == 2
     assert "seq_len" in capsys.readouterr().err

@@ -19,8 +19,6 @@ pytest.importorskip(
     "olmo_core", reason="ai2-olmo-core is not installed (it is in the dev extra: make install)"
 )
 
-from dolmalike.mix.api import build_mix  # noqa: E402
-from dolmalike.tokenize.trace import trace  # noqa: E402
 from olmo_core.data import (  # noqa: E402
     NumpyDataLoaderConfig,
     NumpyDatasetDType,
@@ -30,9 +28,12 @@ from olmo_core.data import (  # noqa: E402
 )
 from olmo_core.data.utils import iter_document_indices  # noqa: E402
 
+from dolmalike.lineage.mix import trace  # noqa: E402
+from dolmalike.lineage.tokens import TokenStore  # noqa: E402
+from dolmalike.runner.build_mix import build_mix  # noqa: E402
 from dolmalike.train.batch import describe_step  # noqa: E402
 from dolmalike.train.config import TrainConfig  # noqa: E402
-from dolmalike.train.data import Instances, TokenStore  # noqa: E402
+from dolmalike.train.data import Instances  # noqa: E402
 from dolmalike.train.trainer import train  # noqa: E402
 
 L, B, SEED = 32, 4, 3
@@ -58,9 +59,15 @@ def mixed(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
          "warmup": 0, "checkpoint_interval": 0, "num_threads": 1, "eval": {"tag_buckets": []}}
     )  # fmt: skip
     train(mix, tmp / "train", cfg, progress=False)
+    # `batch` describes steps of the run's schedule: the same run with a schedule past epoch 1
+    # (batches are recomputed from train.json alone)
+    info = json.loads((tmp / "train" / "train.json").read_text())
+    info["config"]["max_steps"] = 10_000
+    (tmp / "longer").mkdir()
+    (tmp / "longer" / "train.json").write_text(json.dumps(info))
     meta = json.loads((mix / "shards" / "meta.json").read_text())
     assert len(meta["shards"]) >= 4
-    return mix, tmp / "train", meta
+    return mix, tmp / "longer", meta
 
 
 @pytest.fixture

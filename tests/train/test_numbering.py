@@ -15,8 +15,9 @@ import pytest
 from train_fixture_mix import tiny_config
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.lineage.tokens import TokenStore
 from dolmalike.train.batch import describe_step
-from dolmalike.train.data import Instances, TokenStore
+from dolmalike.train.data import Instances
 from dolmalike.train.exclusion import dirty_instances
 from dolmalike.train.numbering import FileInstances, OlmoOrder, training_instances
 from dolmalike.train.trainer import train

@@ -34,6 +34,7 @@ from dolmalike.lineage.tokens import TokenStore
 from dolmalike.manifests.mix_layout import MixLayout
 from dolmalike.train.data import Instances
 from dolmalike.train.exclusion import ordering_for
+from dolmalike.train.numbering import training_instances
 from dolmalike.train.traindir import load_info
 
 
@@ -88,7 +89,7 @@ def _probes(
     reps: dict[str, int],
     length: int,
     seen: np.ndarray | None,
-    L: int,
+    instances: Instances | None,
 ) -> list[Probe]:
     out = []
     for doc_id, cs in sorted(copies.items()):
@@ -96,12 +97,13 @@ def _probes(
         if b - a < length:  # the document is shorter than the probe
             continue
         exposures = 0
-        if seen is not None:
+        if seen is not None and instances is not None:
             for kk, aa, _, _ in cs:
                 lo = int(store.offsets[kk]) + aa
-                first, last = lo // L, (lo + length - 1) // L
-                if last < len(seen):
-                    exposures += int(seen[first : last + 1].min())
+                ids = instances.covering(lo, lo + length)  # the run's numbering (train.numbering)
+                # only a copy whose every probe token lies in a training window counts
+                if ids and instances.span(ids[0])[0] <= lo and instances.span(ids[-1])[1] >= lo + length:
+                    exposures += int(seen[ids].min())
             if exposures == 0:
                 continue
         toks = store.arrays[k][a : a + length].astype(np.int64)
@@ -171,11 +173,11 @@ def memorization(
         raise DolmalikeError("--n must be >= 1")
     mix_dir = Path(info["mix_dir"])
     store = TokenStore(MixLayout.of(mix_dir).train.shards)
-    instances = Instances(store, L)
+    instances = training_instances(store, L, cfg.numbering)
     copies = _copies(store)
     reps, reps_from = mix_repetitions(mix_dir, copies)
     seen = _seen_counts(info, train_dir, instances, steps)
-    trained = _sample(_probes(store, copies, reps, prefix + suffix, seen, L), n, seed)
+    trained = _sample(_probes(store, copies, reps, prefix + suffix, seen, instances), n, seed)
     if not trained:
         raise DolmalikeError(
             f"{train_dir}: no trained document is long enough for a {prefix}+{suffix} token probe"
@@ -187,7 +189,9 @@ def memorization(
     if held.meta.is_file():
         hstore = TokenStore(held.shards)
         hcopies = _copies(hstore)
-        held = _sample(_probes(hstore, hcopies, {d: 0 for d in hcopies}, prefix + suffix, None, L), n, seed)
+        held = _sample(
+            _probes(hstore, hcopies, {d: 0 for d in hcopies}, prefix + suffix, None, None), n, seed
+        )
         held_rows = score(model, held, prefix)
         table += _table(held_rows, "heldout", per_source)
     return {"train_dir": str(train_dir), "steps": steps, "prefix": prefix, "suffix": suffix,

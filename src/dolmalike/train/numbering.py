@@ -22,7 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.train.data import Instances, TokenStore
+from dolmalike.lineage.tokens import TokenStore
+from dolmalike.train.data import Instances
 
 NUMBERINGS = ("olmo", "stream")
 
