@@ -31,6 +31,13 @@ def hash_unit(seed: int, *parts: object) -> float:
     return hash_u64(seed, *parts) / _U64
 
 
+def derive_seed(root: int, name: str) -> int:
+    """The seed of one named random choice ("minhash_dedup", "mix", "models.quality", ...) under a
+    run's root seed: each name gets its own independent stream, and the root fixes them all.
+    31 bits, so every consumer (numpy, xxhash, fastText's C int) takes it as is."""
+    return hash_u64(root, "derive_seed", name) & 0x7FFFFFFF
+
+
 def sha256_file(path: str, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

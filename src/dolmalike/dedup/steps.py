@@ -82,6 +82,9 @@ class MinHashDedup:
     """Near-duplicate removal: MinHash LSH (bands × rows), verified, clustered, keep one.
     Parameters are those of MinHashParams (ngram, bands, rows, seed, threshold, verify)."""
 
+    # In a pipeline, an unset `seed` is derived from the pipeline's seed (runner.pipeline).
+    seeded = True
+
     def __init__(self, name: str = "minhash_dedup", **params: Any) -> None:
         self.name = safe_name(name, f"global step {name!r}: `name`")
         self.params = minhash_tasks.MinHashParams(

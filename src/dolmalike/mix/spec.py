@@ -99,7 +99,7 @@ class SourceSpec:
 @dataclass(frozen=True)
 class MixSpec:
     sources: tuple[SourceSpec, ...]
-    seed: int = 0
+    seed: int | None = None  # None: derived from the pipeline's seed (runner.build_mix), else 0
     tokenizer: str = "default"
     tokenizer_vocab_size: int = 8192
     eos_token: str | None = None
@@ -160,7 +160,7 @@ def parse_spec(raw: Any) -> MixSpec:
         raise DolmalikeError(f"duplicate source names: {', '.join(dupes)}")
     spec = MixSpec(
         sources=sources,
-        seed=as_int(raw.get("seed", 0), "seed"),
+        seed=as_int(raw["seed"], "seed") if raw.get("seed") is not None else None,
         tokenizer=str(raw.get("tokenizer", "default")),
         tokenizer_vocab_size=as_int(raw.get("tokenizer_vocab_size", 8192), "tokenizer_vocab_size", lo=258),
         eos_token=str(raw["eos_token"]) if raw.get("eos_token") is not None else None,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.core.hashing import hash_u64
+from dolmalike.core.hashing import derive_seed, hash_u64
 from dolmalike.core.schema import MIX
 from dolmalike.io.atomic import atomic_write_json
 from dolmalike.manifests.mix_layout import MixLayout, SplitLayout
@@ -44,10 +44,14 @@ def build_mix(
     tokenizer: str | None = None,
     *,
     progress: bool = False,
+    root_seed: int | None = None,
 ) -> Path:
-    """Build MIX_DIR `out_dir` from RUN_DIR and a mix spec; `tokenizer` overrides the spec's."""
+    """Build MIX_DIR `out_dir` from RUN_DIR and a mix spec; `tokenizer` overrides the spec's. A spec
+    without `seed:` gets derive_seed(root_seed, "mix") inside a pipeline (root_seed: its seed), else 0."""
     run_dir = Path(run_dir).resolve()
     spec = load_spec(spec_path)
+    if spec.seed is None:
+        spec = dataclasses.replace(spec, seed=derive_seed(root_seed, "mix") if root_seed is not None else 0)
     if tokenizer:
         spec = dataclasses.replace(spec, tokenizer=tokenizer)
     layout = MixLayout.of(Path(out_dir).resolve())

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from dolmalike.core.hashing import derive_seed
 from dolmalike.core.typedconfig import checked
 from dolmalike.exec.executor import mark_done
 from dolmalike.io.atomic import atomic_write_json
@@ -41,8 +42,10 @@ def _relativize_report(layout: RunLayout, model: Path) -> None:
 
 
 def train_models(
-    layout: RunLayout, models: dict[str, dict[str, Any]], variables: dict[str, str]
+    layout: RunLayout, models: dict[str, dict[str, Any]], variables: dict[str, str], root_seed: int = 0
 ) -> dict[str, Path]:
+    """Train each model of the spec's `models:`; a model without its own `seed` gets
+    derive_seed(pipeline seed, "models.<name>") (its holdout split, line order and fastText seed)."""
     from dolmalike.classifier.train import TrainConfig, train_quality_classifier
 
     out: dict[str, Path] = {}
@@ -56,6 +59,7 @@ def train_models(
         options = checked(
             TrainConfig, {k: v for k, v in params.items() if k not in ("pos", "neg")}, f"models.{name}"
         )
+        options.setdefault("seed", derive_seed(root_seed, f"models.{name}"))
         report = train_quality_classifier(
             _as_list(params["pos"]), _as_list(params["neg"]), path, TrainConfig(**options)
         )

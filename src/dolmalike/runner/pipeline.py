@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.hashing import derive_seed
 from dolmalike.core.redact import redact
+from dolmalike.core.registry import Registry
 from dolmalike.exec.executor import ExecConfig, mark_done, pending, run_tasks
 from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.io.atomic import atomic_write_json
@@ -90,6 +92,14 @@ def _unfinished(layout: RunLayout, partitions: list[str]) -> dict[str, str]:
     return out
 
 
+def _seeded(registry: Registry, name: str, params: dict[str, Any], root: int) -> dict[str, Any]:
+    """A global step that draws random numbers (class attribute `seeded`) gets, unless its params
+    set `seed`, derive_seed(pipeline seed, its name): the pipeline seed is the root of them all."""
+    if getattr(registry.get(name), "seeded", False) and "seed" not in params:
+        return {**params, "seed": derive_seed(root, str(params.get("name", name)))}
+    return params
+
+
 def run_pipeline(
     spec: PipelineSpec,
     run_dir: str | Path,
@@ -126,8 +136,13 @@ def run_pipeline(
         variables["synthetic"] = str(synthetic_dir)
     # Built before models and stages run, so a bad step parameter fails the run before the work starts.
     registry = global_step_registry()
-    steps = [instantiate(registry, s.name, resolve_params(s.params, variables)) for s in spec.global_steps]
-    train_models(layout, spec.models, variables)
+    steps = [
+        instantiate(
+            registry, s.name, _seeded(registry, s.name, resolve_params(s.params, variables), spec.seed)
+        )
+        for s in spec.global_steps
+    ]
+    train_models(layout, spec.models, variables, spec.seed)
 
     processor = PartitionProcessor(str(layout.root), spec.to_dict(), paths, display, variables, read_policy)
     run_tasks(layout, STREAM_STEP, partitions, processor, exec_cfg)
@@ -151,5 +166,7 @@ def run_pipeline(
     if spec.mix:
         from dolmalike.runner.build_mix import build_mix
 
-        result.mix_dir = build_mix(layout.root, Path(spec.mix), layout.root / "mix", workers=exec_cfg.workers)
+        result.mix_dir = build_mix(
+            layout.root, Path(spec.mix), layout.root / "mix", workers=exec_cfg.workers, root_seed=spec.seed
+        )
     return result
