@@ -4,6 +4,7 @@ Content-Length off by one byte inside its own gzip member (which fastwarc reads 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,20 @@ def test_blank_padding_after_a_record_is_not_an_error(tmp_path: Path, members: l
     m = [raw + b"\r\n" * 3 for raw in members]  # some writers pad members; nothing is wrong
     docs = _read(tmp_path, regzip(m))
     assert len(docs) == len(_responses(members)) and all(d.error is None for d in docs)
+
+
+def test_source_says_commoncrawl_only_for_common_crawl_files(tmp_path: Path, shared_data: Path) -> None:
+    wget = shared_data / "warc_other/dolma-wget-sample-0000.warc.gz"
+    assert {d.source for d in open_reader(str(wget), "w")} == {"warc"}
+    # the same bytes where a Common Crawl download puts them: the path names the crawl
+    cc_path = tmp_path / "crawl-data/CC-MAIN-2024-22/segments/1715/warc/wget.warc.gz"
+    cc_path.parent.mkdir(parents=True)
+    shutil.copy(wget, cc_path)
+    assert {(d.source, d.crawl) for d in open_reader(str(cc_path), "c")} == {
+        ("commoncrawl", "CC-MAIN-2024-22")
+    }
+    # no crawl in the name, but the warcinfo says isPartOf: CC-MAIN-2024-22
+    renamed = tmp_path / "pages.warc.gz"
+    shutil.copy(shared_data / "commoncrawl/whirlwind.warc.gz", renamed)
+    assert [d.source for d in open_reader(str(renamed), "r")] == ["commoncrawl"]
+    assert {d.source for d in open_reader(str(wget), "w", source="mine")} == {"mine"}  # a spec's source wins

@@ -42,7 +42,9 @@ def test_one_document_per_input_record(shared_data: Path, rel: str) -> None:
     assert [d.warc_record_id for d in docs] == [rid for _, _, rid in expected]
     assert [d.doc_id for d in docs] == [doc_id_for(rid) for _, _, rid in expected]
     assert all(d.partition == "part-0" and d.warc_path == str(path) for d in docs)
-    assert all(d.source == "commoncrawl" for d in docs)
+    # only Common Crawl's files are "commoncrawl" (a crawl name in the path or the warcinfo); wget's are not
+    source = "commoncrawl" if rel.startswith("commoncrawl/") else "warc"
+    assert all(d.source == source for d in docs)
 
 
 def test_whirlwind_provenance(shared_data: Path) -> None:

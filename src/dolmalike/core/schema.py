@@ -31,7 +31,7 @@ DOCUMENTS = pa.schema(
         ("status", pa.string()),  # kept | dropped | error
         ("stage", pa.string()),  # last stage that touched the record
         ("reason", pa.string()),
-        ("n_chars", pa.int64()),  # length of the kept text (0 if not kept)
+        ("n_chars", pa.int64()),  # text length: as stored if kept, when dropped if dropped, 0 if error
     ]
 )
 

@@ -74,7 +74,8 @@ def open_reader(
     """Documents of one input file (= one partition), in file order, with unique doc_ids; never
     raises on bad input.
 
-    `source`: None means "commoncrawl" for WARC/WET, and each line's own source for JSONL.
+    `source`: None means "commoncrawl" for WARC/WET files from a Common Crawl crawl and "warc" for
+    other WARCs, and each line's own source for JSONL.
     `policy`: how remote inputs are retried (see `fetch.resumable`).
     """
     fmt = format_from_name(path)
@@ -84,9 +85,7 @@ def open_reader(
         except Exception as e:  # noqa: BLE001 - reported as an error record below
             return _single_error(path, partition, source, f"cannot open: {type(e).__name__}: {e}", e)
     if fmt == WARC:
-        return unique_doc_ids(
-            read_warc(path, partition, source or "commoncrawl", max_record_bytes, policy), partition
-        )
+        return unique_doc_ids(read_warc(path, partition, source, max_record_bytes, policy), partition)
     if fmt == JSONL:
         return read_jsonl(path, partition, source, policy)
     return _single_error(path, partition, source, "unrecognised input format (expected WARC/WET or JSONL)")

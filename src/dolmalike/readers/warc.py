@@ -39,12 +39,13 @@ def open_input(path: str, policy: ReadPolicy | None = None) -> BinaryIO:
 def read_warc(
     path: str,
     partition: str,
-    source: str = "commoncrawl",
+    source: str | None = None,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     policy: ReadPolicy | None = None,
 ) -> Iterator[Document]:
     """One Document per response (WARC) / conversion (WET) record of `path`, in file order,
     plus error pseudo-records; warcinfo/request/metadata/resource records are not yielded.
+    `source`: None derives it per file ("commoncrawl" or "warc", see `FileState.source`).
     A remote read that gave up after `policy`'s retries ends with an error row flagged as
     interrupted (see `readers.interrupted`)."""
     st = FileState(path, partition, source, max_record_bytes)

@@ -27,6 +27,7 @@ from dolmalike.readers.payload import PayloadDecodeError, decode_http_body
 _CRAWL_RE = re.compile(r"CC-MAIN-\d{4}-\d{2}(?!\d)")
 _IS_PART_OF = re.compile(rb"^isPartOf:\s*(\S+)", re.MULTILINE)
 INPUT_TYPES = (WarcRecordType.response, WarcRecordType.conversion)
+COMMONCRAWL, GENERIC_WARC = "commoncrawl", "warc"  # derived sources (see FileState.source)
 _UNTYPED = (WarcRecordType.no_type, WarcRecordType.unknown)
 
 
@@ -58,11 +59,19 @@ class Broken:
 class FileState:
     """Per-file context: crawl name from warcinfo, ordinal counter, Document construction."""
 
-    def __init__(self, path: str, partition: str, source: str, max_record_bytes: int) -> None:
-        self.path, self.partition, self.source = path, partition, source
+    def __init__(self, path: str, partition: str, source: str | None, max_record_bytes: int) -> None:
+        self.path, self.partition, self.fixed_source = path, partition, source
         self.max_record_bytes = max_record_bytes
         self.crawl = crawl_from_name(path)
         self._ordinal = 0
+
+    @property
+    def source(self) -> str:
+        """The given source, else derived: only a Common Crawl crawl name (in the path, e.g.
+        crawl-data/CC-MAIN-2024-22/..., or the warcinfo's isPartOf) makes a file "commoncrawl"."""
+        if self.fixed_source:
+            return self.fixed_source
+        return COMMONCRAWL if self.crawl and _CRAWL_RE.fullmatch(self.crawl) else GENERIC_WARC
 
     def emit(self, doc: Document) -> Document:
         doc.ordinal = self._ordinal

@@ -1,6 +1,8 @@
 """Derive `documents/`: one row per input record, status from its last decision.
 
-Last = highest (phase, seq). Decisions `dropped` and `error` set that status; every other
+Last = highest (phase, seq). `n_chars`: a kept document's stored text length; a dropped one's
+text length when it was dropped (streaming stages) or when the streaming stages ended (global
+steps); 0 for errors. Decisions `dropped` and `error` set that status; every other
 decision (kept, modified, masked...) leaves the record kept. A record with no decision at
 all (e.g. JSONL input with no stages) is kept by the reader.
 """
@@ -48,13 +50,18 @@ def finalize_partition(layout: RunLayout, partition: str) -> pa.Table:
     if docs_path.exists():
         t = read_docs_table(docs_path, columns=["doc_id", "text"])
         lengths = dict(zip(t["doc_id"].to_pylist(), pc.utf8_length(t["text"]).to_pylist()))
+    # a dropped document's size is its text's when the streaming stages were done with it (a run
+    # dir from before work/records had the column gives 0, as it used to)
+    stream_chars = (
+        records["n_chars"].to_pylist() if "n_chars" in records.column_names else [0] * records.num_rows
+    )
     status, stage, reason, n_chars = [], [], [], []
-    for doc_id in records["doc_id"].to_pylist():
+    for doc_id, streamed in zip(records["doc_id"].to_pylist(), stream_chars, strict=True):
         st, sg, rs = last.get(doc_id, ("kept", "read", None))
         status.append(st)
         stage.append(sg)
         reason.append(rs)
-        n_chars.append(lengths.get(doc_id, 0) if st == "kept" else 0)
+        n_chars.append(lengths.get(doc_id, 0) if st == "kept" else streamed if st == "dropped" else 0)
     cols = {name: records[name] for name in records.column_names}
     cols.update(status=status, stage=stage, reason=reason, n_chars=n_chars)
     table = pa.table({name: cols[name] for name in DOCUMENTS.names}, schema=DOCUMENTS)

@@ -31,6 +31,11 @@ from dolmalike.stages.registry import instantiate, stage_registry
 STREAM_STEP = "stream"
 
 
+# work/records/: one row per input record, plus the length of its text when the streaming stages
+# were done with it (as kept, or when dropped), so a dropped document keeps its size in documents/.
+STREAM_RECORDS = RECORDS.append(pa.field("n_chars", pa.int64()))
+
+
 def records_path(layout: RunLayout, partition: str):
     return layout.work / "records" / f"{partition}.parquet"
 
@@ -132,8 +137,11 @@ class PartitionProcessor:
             for tagger_name, schema in getattr(stage, "attribute_schemas", dict)().items():
                 if tagger_name not in ctx.attributes:
                     write_attributes(layout, tagger_name, partition, schema, [])
-        cols = {name: [r[name] for r in records] for name in RECORDS.names}
-        atomic_write_parquet(records_path(layout, partition), pa.table(cols, schema=RECORDS))
+        sizes = {**ctx.n_chars, **{d.doc_id: len(d.text) for d in kept}}
+        for r in records:
+            r["n_chars"] = sizes.get(r["doc_id"], 0)
+        cols = {name: [r[name] for r in records] for name in STREAM_RECORDS.names}
+        atomic_write_parquet(records_path(layout, partition), pa.table(cols, schema=STREAM_RECORDS))
         note = interruption_path(layout, partition)
         if interrupted:
             atomic_write_json(note, {"error": interrupted[-1], "records_read": len(records) - 1})

@@ -75,7 +75,9 @@ class PipelineSpec:
     seed: int = bounded(0, ge=0)
     inputs: list[str] = field(default_factory=list)
     synthetic: dict[str, Any] | None = None
-    source: str = "commoncrawl"
+    # None: per input file, "commoncrawl" for files a Common Crawl crawl name vouches for (path,
+    # name or warcinfo), else "warc"; JSONL lines keep their own. A string: every document's source.
+    source: str | None = None
     doc_format: str = bounded("parquet", choices=("parquet", "jsonl.zst"))
     max_record_bytes: int = bounded(20 * 2**20, gt=0)
     stages: list[StepSpec] = field(default_factory=list)

@@ -27,6 +27,8 @@ class StageContext:
     stats: Counter[str] = field(default_factory=Counter)
     # tagger name -> (schema, rows); rows are dicts with doc_id plus the tagger's columns
     attributes: dict[str, tuple[pa.Schema, list[dict[str, Any]]]] = field(default_factory=dict)
+    # doc_id -> length of its text at its latest decision: what a dropped document measured
+    n_chars: dict[str, int] = field(default_factory=dict)
 
     def decide(
         self,
@@ -38,6 +40,7 @@ class StageContext:
         detail: str | None = None,
     ) -> None:
         self.decisions.append(Decision(doc.doc_id, stage, decision, reason, score, detail))
+        self.n_chars[doc.doc_id] = len(doc.text)
         self.stats[f"{stage}.{decision}"] += 1
 
     def tag(self, tagger: str, schema: pa.Schema, doc_id: str, attrs: dict[str, Any]) -> None:
