@@ -16,6 +16,7 @@ from train_fixture_mix import tiny_config, write_fixture_mix
 
 from dolmalike.core.hashing import doc_id_for, sha256_file
 from dolmalike.core.schema import DOCUMENTS
+from dolmalike.manifests.mix_layout import MixLayout
 from dolmalike.train.batch import step_segments
 from dolmalike.train.config import TrainConfig
 
@@ -61,7 +62,7 @@ def plant_garbage(mix_dir: Path, cfg: TrainConfig, step: int, seed: int = 7) -> 
         if (r["shard"], r["start"]) in new_ids:
             r.update(doc_id=new_ids[(r["shard"], r["start"])], source="garbage", repetition=0)
     pq.write_table(pa.Table.from_pylist(tokens, schema=pq.read_schema(tokens_path)), tokens_path)
-    _add_run_rows(Path(json.loads((mix_dir / "mix.json").read_text())["run_dir"]), texts)
+    _add_run_rows(MixLayout.of(mix_dir).source_run(), texts)
     return sorted(texts)
 
 

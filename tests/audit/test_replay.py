@@ -10,6 +10,7 @@ import pytest
 from spike_fixture import SPIKE_STEP
 
 from dolmalike.audit.spike_rule import SpikeRule, find_spikes
+from dolmalike.manifests.mix_layout import MixLayout
 from dolmalike.train.batch import describe_step
 from dolmalike.train.metrics import read_log
 
@@ -73,7 +74,7 @@ def test_exclude_where_uses_sql_over_attributes(
 ) -> None:
     mix_dir, _ = spiked
     where = "attributes_fixture_v1.alpha_frac < 0.6"
-    run_dir = json.loads((mix_dir / "mix.json").read_text())["run_dir"]
+    run_dir = MixLayout.of(mix_dir).source_run()
     con = duckdb.connect()
     expected = {r[0] for r in con.execute(
         f"SELECT doc_id FROM read_parquet('{run_dir}/manifests/attributes/fixture_v1/*.parquet') WHERE alpha_frac < 0.6"

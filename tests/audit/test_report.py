@@ -8,6 +8,7 @@ import pytest
 from browser import render
 
 from dolmalike.exec.executor import ExecConfig
+from dolmalike.manifests.mix_layout import MixLayout
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
 from dolmalike.train.trainer import train
@@ -119,7 +120,7 @@ def test_report_renders_in_chromium_and_its_numbers_are_sql_counts(
 def test_report_marks_the_planted_spike(spiked_run: Path, spiked, tmp_path: Path, cli) -> None:
     from spike_fixture import SPIKE_STEP
 
-    run_dir = Path(json.loads((spiked[0] / "mix.json").read_text())["run_dir"])
+    run_dir = MixLayout.of(spiked[0]).source_run()
     page = tmp_path / "spike.html"
     assert cli(["report", str(run_dir), "--train", str(spiked_run), "--out", str(page)]) == 0
     dom, console = render(page, tmp_path / "profile")

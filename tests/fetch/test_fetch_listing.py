@@ -38,6 +38,23 @@ def test_wet_kind_maps_warc_paths_by_cc_convention(shared_data: Path) -> None:
     assert all("/wet/" in u and u.endswith(".warc.wet.gz") for u in urls)
 
 
+def test_a_listing_naming_both_kinds_lists_each_requested_file_once(
+    shared_data: Path, tmp_path: Path, cli, capsys
+) -> None:
+    wet = map_kind(FIRST, "wet")
+    other = FIRST.replace("00114", "00115")
+    listing = tmp_path / "mixed.paths"
+    listing.write_text(f"{FIRST}\n{wet}\n{other}\n")
+    base = "https://data.commoncrawl.org/"
+    assert resolve_listing(str(listing), kind="warc") == [base + FIRST, base + other]
+    assert resolve_listing(str(listing), kind="wet") == [base + wet]
+    only_wet = tmp_path / "wet.paths"
+    only_wet.write_text(f"{wet}\n")
+    assert resolve_listing(str(only_wet), kind="warc") == [base + FIRST]  # CC's convention still maps
+    assert cli(["fetch", str(listing), "--kind", "warc", "--dry-run"]) == 0
+    assert capsys.readouterr().out.splitlines() == [base + FIRST, base + other]
+
+
 def test_map_kind_round_trips_and_leaves_other_files_alone() -> None:
     wet = map_kind(FIRST, "wet")
     assert map_kind(wet, "warc") == FIRST

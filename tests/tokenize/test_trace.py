@@ -135,7 +135,7 @@ def test_provenance_tags_dedup_and_rule(traced):
 
 
 def test_heldout_split_and_missing_index(traced, tmp_path):
-    _, mix, _ = traced
+    run_dir, mix, _ = traced
     held = sidecar(mix, 0, "heldout")
     r = held[0]
     for res in (
@@ -144,8 +144,9 @@ def test_heldout_split_and_missing_index(traced, tmp_path):
     ):
         assert res["split"] == "heldout" and got(res) == expected(held, r["start"], r["end"] + 1)
     # without the trace index, the sidecar and whole-table scans give the same answer
-    copy = tmp_path / "mix"
-    shutil.copytree(mix, copy, ignore=shutil.ignore_patterns("work"))
+    # (the run moves with its mix: mix.json names the RUN_DIR relative to MIX_DIR)
+    shutil.copytree(run_dir, tmp_path / "run", ignore=shutil.ignore_patterns("work"))
+    copy = tmp_path / "run" / "mix"
     shutil.rmtree(copy / "index")
     rows = sidecar(mix, 0)
     a, b = rows[1]["start"] + 1, rows[3]["end"]

@@ -10,6 +10,7 @@ import yaml
 from train_fixture_mix import write_fixture_mix
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.manifests.mix_layout import MixLayout
 from dolmalike.train.ablate import deep_merge, finish, load_spec, plan_jobs, run_variant
 
 
@@ -94,7 +95,7 @@ def test_ablation_end_to_end_on_a_real_local_ray_cluster(
         assert r["heldout"] == "all" and r["steps"] == "200" and r["tokens"] == str(200 * 8 * 64)
         assert 1 < float(r["ppl/all"]) < 400 and 0 <= float(r["acc_norm/piqa"]) <= 1
         vdir = out / "variants" / name
-        assert json.loads((vdir / "mix" / "mix.json").read_text())["run_dir"] == str(run_dir.resolve())
+        assert MixLayout.of(vdir / "mix").source_run().resolve() == run_dir.resolve()
         log = [json.loads(line) for line in (vdir / "train" / "log.jsonl").read_text().splitlines()]
         assert len(log) == 200
         first, last = (sum(e["loss"] for e in part) / len(part) for part in (log[:20], log[-20:]))

@@ -26,6 +26,7 @@ from dolmalike.core.errors import DolmalikeError
 from dolmalike.io.atomic import atomic_write_bytes, atomic_write_json
 from dolmalike.lineage.split import Split
 from dolmalike.lineage.tokens import TokenStore
+from dolmalike.manifests.mix_layout import MixLayout
 from dolmalike.train.config import TrainConfig
 from dolmalike.train.exclusion import Intervention, read_ids_file
 from dolmalike.train.metrics import read_log
@@ -74,11 +75,7 @@ def resolve_exclusion(
         named = set(read_ids_file(ids_file))
         what = f"{ids_file}"
     else:
-        run_dir = (
-            json.loads((mix_dir / "mix.json").read_text()).get("run_dir")
-            if (mix_dir / "mix.json").is_file()
-            else None
-        )
+        run_dir = MixLayout.of(mix_dir).source_run()
         if not run_dir:
             raise DolmalikeError(f"{mix_dir}/mix.json names no RUN_DIR to evaluate --exclude-where on")
         named = docs_where(run_dir, where or "")

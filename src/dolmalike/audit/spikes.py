@@ -3,7 +3,6 @@ the tags that stand out and (when the model state is recomputable) each document
 
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -14,6 +13,7 @@ from dolmalike.audit.doc_loss import per_document_loss, token_losses
 from dolmalike.audit.spike_rule import SpikeRule, find_spikes
 from dolmalike.audit.standout import StandoutRule, TagDistribution
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.manifests.mix_layout import MixLayout
 from dolmalike.train.batch import describe_step
 from dolmalike.train.traindir import load_info
 
@@ -27,9 +27,8 @@ def loss_curve(train_dir: str | Path) -> list[tuple[int, float]]:
 
 
 def _run_dir(mix_dir: Path) -> Path | None:
-    p = mix_dir / "mix.json"
-    run_dir = json.loads(p.read_text()).get("run_dir") if p.is_file() else None
-    return Path(run_dir) if run_dir and (Path(run_dir) / "manifests").is_dir() else None
+    run_dir = MixLayout.of(mix_dir).source_run()
+    return run_dir if run_dir and (run_dir / "manifests").is_dir() else None
 
 
 def _documents(batch: dict[str, Any]) -> list[dict[str, Any]]:

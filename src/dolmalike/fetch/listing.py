@@ -102,7 +102,8 @@ def resolve_listing(
 
     `source` is a snapshot id (`CC-MAIN-2024-22`, its listing fetched from `base_url`) or a local
     path / URL of a `warc.paths[.gz]`, `wet.paths[.gz]` listing. Relative entries are joined to
-    `base_url`; entries of another kind are mapped by CC's naming convention (warc -> wet etc.).
+    `base_url`; entries of another kind are mapped by CC's naming convention (warc -> wet etc.)
+    unless the listing names `kind` files itself (see select_kind).
     """
     _check_kind(kind)
     refuse_userinfo(source)
@@ -132,7 +133,18 @@ def resolve_listing(
     entries = parse_listing(data)
     if not entries:
         raise DolmalikeError(f"listing is empty: {url}")
-    return [join_url(base_url, map_kind(e, kind)) for e in entries]
+    return [join_url(base_url, e) for e in select_kind(entries, kind)]
+
+
+def select_kind(entries: list[str], kind: str) -> list[str]:
+    """The listing's entries of `kind`, in order, each once.
+
+    A listing of another kind (a wet.paths read with --kind warc) is mapped by CC's naming
+    convention. A listing that already names `kind` files keeps only those: mapping its other
+    entries too would turn `x.warc.wet.gz` into a second copy of `x.warc.gz`."""
+    own = [e for e in entries if kind_of_path(e) in (kind, None)]
+    chosen = own if any(kind_of_path(e) == kind for e in entries) else [map_kind(e, kind) for e in entries]
+    return list(dict.fromkeys(chosen))
 
 
 def relative_path(url: str, base_url: str = DEFAULT_BASE_URL) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,18 @@ from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+_TEMP = re.compile(r"^\..+\.\d+\.tmp$")  # atomic_open's `.name.PID.tmp`
+
+
+def remove_stale_temps(root: str | os.PathLike[str]) -> int:
+    """Delete the temp files a killed writer left under `root` (they are never outputs); returns
+    how many. Call it before writing into a directory a previous, killed process wrote into."""
+    root = Path(root)
+    stale = [p for p in root.rglob(".*.tmp") if _TEMP.match(p.name) and p.is_file()] if root.is_dir() else []
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return len(stale)
 
 
 @contextmanager

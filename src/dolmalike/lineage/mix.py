@@ -50,8 +50,7 @@ class MixLineage:
         self.split = Split.open(self.root, self.split_name)
         self.mix: dict[str, Any] = json.loads((self.root / "mix.json").read_text())
         self.rules = {s["name"]: s.get("rule") for s in self.mix.get("sources", [])}
-        run_dir = self.mix.get("run_dir")
-        self.run_dir = Path(run_dir) if run_dir else None
+        self.run_dir = MixLayout.of(self.root).source_run()
         self.runs = RunProvenance(self.run_dir)
         self.plan = plan
 

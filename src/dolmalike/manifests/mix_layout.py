@@ -1,7 +1,7 @@
 """Where everything lives inside a MIX_DIR (the contract with the trainer and `trace`).
 
 MIX_DIR/
-  mix.json                      resolved spec + "run_dir" (absolute) + seed + per-source report
+  mix.json                      resolved spec + "run_dir" (relative to MIX_DIR) + seed + per-source report
   receipt.json                  every output with size and sha256
   tokenizer.json                only when the tokenizer is "default" (trained on the run)
   shards/                       training split
@@ -20,6 +20,8 @@ MIX_DIR/
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +85,21 @@ class MixLayout:
     @property
     def mix_json(self) -> Path:
         return self.root / "mix.json"
+
+    def source_run(self) -> Path | None:
+        """The RUN_DIR this mix was built from. mix.json records it relative to MIX_DIR (so the
+        same run built in two places gives the same bytes); older mixes hold an absolute path."""
+        if not self.mix_json.is_file():
+            return None
+        recorded = json.loads(self.mix_json.read_text()).get("run_dir")
+        if not recorded:
+            return None
+        return Path(os.path.normpath(self.root / recorded))  # an absolute `recorded` wins the join
+
+    @staticmethod
+    def relative_run_dir(run_dir: Path, mix_dir: Path) -> str:
+        """How mix.json and the mix receipt name the RUN_DIR: relative to MIX_DIR."""
+        return os.path.relpath(Path(run_dir).resolve(), Path(mix_dir).resolve())
 
     @property
     def receipt(self) -> Path:

@@ -30,7 +30,7 @@ def write_mix_receipt(
 ) -> dict[str, Any]:
     run_receipt = run_dir / "receipt.json"
     receipt = {
-        "run_dir": str(run_dir),
+        "run_dir": MixLayout.relative_run_dir(run_dir, layout.root),
         "run_receipt_sha256": sha256_file(str(run_receipt)) if run_receipt.is_file() else None,
         "spec_sha256": sha256_file(str(spec_path)),
         "seed": mix_json["seed"],

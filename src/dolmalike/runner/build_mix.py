@@ -114,7 +114,7 @@ def build_mix(
     }
     mix_json = {
         **spec.to_dict(),
-        "run_dir": str(run_dir),
+        "run_dir": MixLayout.relative_run_dir(run_dir, layout.root),
         "tokenizer": tok.label,
         "tokenizer_sha256": tok.sha256,
         "report": report,

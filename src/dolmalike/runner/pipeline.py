@@ -14,7 +14,7 @@ from dolmalike.core.redact import redact
 from dolmalike.core.registry import Registry
 from dolmalike.exec.executor import ExecConfig, mark_done, pending, run_tasks
 from dolmalike.fetch.resumable import ReadPolicy
-from dolmalike.io.atomic import atomic_write_json
+from dolmalike.io.atomic import atomic_write_json, remove_stale_temps
 from dolmalike.io.receipt import input_entry
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.runner.finalize import finalize_partition
@@ -57,12 +57,9 @@ def _check_config(layout: RunLayout, spec: PipelineSpec, force: bool) -> None:
 
 
 def _remove_stale_temp_files(layout: RunLayout) -> None:
-    # A SIGKILL can leave `.name.PID.tmp` files behind; they are never outputs.
-    for d in ("docs", "manifests", "work", "_done"):
-        root = layout.root / d
-        if root.is_dir():
-            for p in root.rglob(".*.tmp"):
-                p.unlink(missing_ok=True)
+    # A SIGKILL can leave `.name.PID.tmp` files behind (in the synthetic crawl too); never outputs.
+    for d in ("docs", "manifests", "work", "_done", "models", SYNTHETIC_DIR):
+        remove_stale_temps(layout.root / d)
 
 
 def _synthetic_inputs(layout: RunLayout, params: dict[str, Any]) -> Path:

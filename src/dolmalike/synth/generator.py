@@ -28,7 +28,7 @@ from tqdm import tqdm
 from dolmalike import __version__
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import hash_unit
-from dolmalike.io.atomic import atomic_open, atomic_write_bytes, atomic_write_json
+from dolmalike.io.atomic import atomic_open, atomic_write_bytes, atomic_write_json, remove_stale_temps
 from dolmalike.synth.groundtruth import rows_to_table, write_ground_truth
 from dolmalike.synth.html import CHARSET_LABELS
 from dolmalike.synth.http import request_block, response_head
@@ -81,6 +81,7 @@ def generate_crawl(
         raise DolmalikeError(f"--seed must be non-negative (got {seed})")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out_dir)  # a killed `synth` leaves `.crawl-00000.warc.gz.PID.tmp` behind
     for stale in out_dir.glob("crawl-*.warc.gz"):  # leftovers of an earlier run with more files
         if stale.name not in {_file_name(k) for k in range(n_files)}:
             stale.unlink()

@@ -1,7 +1,7 @@
 """Tokenize the candidates of every partition (in parallel via run_tasks when workers > 1), with a cache.
 
 The cache lives in MIX_DIR/work/tokens/. A partition is redone only when its key changes: the
-key covers the tokenizer's sha256, the docs file (size, mtime) and the wanted doc_ids, so a
+key covers the tokenizer's sha256, the docs file's name and sha256 and the wanted doc_ids, so a
 resumed or repeated build reuses finished partitions and a changed spec/tokenizer does not.
 """
 
@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.hashing import sha256_file
 from dolmalike.exec.executor import ExecConfig, run_tasks
 from dolmalike.io.atomic import atomic_write_parquet
 from dolmalike.manifests.layout import RunLayout
@@ -28,11 +29,10 @@ STEP = "tokenize"
 
 
 def _key(tok: TokenizerInfo, docs: Path, wanted: Sequence[str]) -> str:
+    # Content, not path or mtime: the same run built in two directories (or copied) gives the same
+    # key bytes, and a rewritten file with other content is redone even if its mtime is unchanged.
     h = hashlib.sha256()
-    st = docs.stat()
-    h.update(
-        f"{tok.sha256}|{tok.vocab_size}|{tok.dtype.str}|{docs.resolve()}|{st.st_size}|{st.st_mtime_ns}\n".encode()
-    )
+    h.update(f"{tok.sha256}|{tok.vocab_size}|{tok.dtype.str}|{docs.name}|{sha256_file(str(docs))}\n".encode())
     for d in wanted:
         h.update(d.encode() + b"\n")
     return h.hexdigest()

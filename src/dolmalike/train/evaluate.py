@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -37,8 +36,8 @@ def load_tokenizer(mix_dir: Path, meta: dict[str, Any]) -> Tokenizer | None:
 
 
 def _run_dir_of(mix_dir: Path) -> str | None:
-    p = mix_dir / "mix.json"
-    return json.loads(p.read_text()).get("run_dir") if p.is_file() else None
+    run_dir = MixLayout.of(mix_dir).source_run()
+    return str(run_dir) if run_dir else None
 
 
 def evaluate(
