@@ -212,3 +212,99 @@ def bucket(s3_env: str, request: pytest.FixtureRequest) -> str:
     name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:50].strip("-") or "bucket"
     boto3.client("s3", endpoint_url=s3_env).create_bucket(Bucket=name)
     return name
+
+
+class S3FaultProxy:
+    """A reverse proxy on 127.0.0.1 in front of the moto server that answers chosen requests with
+    503 SlowDown (what S3 sends when throttling), to exercise the clients' retries.
+
+    - `fail[(METHOD, key_suffix)] = K`: the next K such requests get 503 before one gets through.
+    Every request is logged as (METHOD, path, status).
+    """
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = urlsplit(upstream)
+        self.fail: dict[tuple[str, str], int] = {}
+        self.log: list[tuple[str, str, int]] = []
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def injected(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return [(m, p) for m, p, status in self.log if status == 503]
+
+    def _should_fail(self, method: str, path: str) -> bool:
+        with self._lock:
+            for (m, suffix), left in self.fail.items():
+                if left and m == method and path.split("?")[0].endswith(suffix):
+                    self.fail[(m, suffix)] = left - 1
+                    return True
+        return False
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        import http.client
+
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if proxy._should_fail(self.command, self.path):
+                    payload = b"<Error><Code>SlowDown</Code><Message>injected</Message></Error>"
+                    with proxy._lock:
+                        proxy.log.append((self.command, self.path, 503))
+                    self.send_response(503)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                up = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("expect", "connection")}
+                up.request(self.command, self.path, body=body, headers=headers)
+                resp = up.getresponse()
+                data = resp.read()
+                with proxy._lock:
+                    proxy.log.append((self.command, self.path, resp.status))
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                up.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        return Handler
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def s3_proxy(moto_endpoint: str) -> Iterator[S3FaultProxy]:
+    """A fault-injecting proxy in front of moto (point clients at `s3_proxy.url`)."""
+    proxy = S3FaultProxy(moto_endpoint)
+    proxy.start()
+    yield proxy
+    proxy.stop()

@@ -61,7 +61,15 @@ def existing_path(text: str) -> str:
 
 
 def out_dir(text: str) -> str:
-    """A directory to create or reuse: anything but an existing non-directory."""
+    """A directory to create or reuse: anything but an existing non-directory; or s3://BUCKET/PREFIX."""
+    if text.startswith("s3://"):
+        from dolmalike.io.cachedirs import split_s3_dir
+
+        try:
+            split_s3_dir(text)
+        except ValueError as e:  # DolmalikeError
+            raise argparse.ArgumentTypeError(str(e)) from None
+        return text
     p = Path(text)
     if p.exists() and not p.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")

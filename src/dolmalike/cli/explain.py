@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from dolmalike.cli.output import add_json_flag, print_json
+from dolmalike.cli.s3args import add_s3_endpoint_flag, readable_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "mix choice and token ranges. DOC_ID may also be a unique prefix, a WARC-Record-ID or a URL.",
     )
     p.add_argument("run_dir", help="RUN_DIR (or MIX_DIR)")
+    add_s3_endpoint_flag(p)
     p.add_argument("doc_id")
     add_json_flag(p)
     p.set_defaults(func=handle)
@@ -32,6 +34,7 @@ def _fmt(v: Any) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    args.run_dir = readable_dir(args.run_dir, args.s3_endpoint)
     from dolmalike.lineage.story import document_story
 
     story = document_story(args.run_dir, args.doc_id)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dolmalike.cli.argtypes import int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json, print_table
+from dolmalike.cli.s3args import add_s3_endpoint_flag, readable_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers", type=int_at_least(1), default=1, help="parallel tokenization processes (default 1)"
     )
     p.add_argument("--tokenizer", help='tokenizer.json path or "default" (overrides the spec)')
+    add_s3_endpoint_flag(p)
     add_json_flag(p)
     p.set_defaults(func=handle)
 
@@ -36,16 +38,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     import json
 
+    from dolmalike.fetch.s3dir import S3Dir
+    from dolmalike.io.cachedirs import is_s3_url
     from dolmalike.runner.build_mix import build_mix
 
+    remote = S3Dir(args.out, args.s3_endpoint) if is_s3_url(args.out) else None
+    out_dir = remote.pull_if_absent() if remote is not None else Path(args.out)  # checks the bucket first
+    run_dir = readable_dir(args.run_dir, args.s3_endpoint)
     out = build_mix(
-        Path(args.run_dir), Path(args.spec), Path(args.out), workers=args.workers, tokenizer=args.tokenizer,
-        progress=not args.json,
+        Path(run_dir), Path(args.spec), out_dir, workers=args.workers, tokenizer=args.tokenizer,
+        progress=not args.json, run_dir_label=args.run_dir.rstrip("/") if is_s3_url(args.run_dir) else None,
     )  # fmt: skip
     mix = json.loads((out / "mix.json").read_text())
+    if remote is not None:
+        remote.push()
+    label = remote.url if remote is not None else str(out)
     report = mix["report"]
     if args.json:
-        print_json({"mix_dir": str(out), "tokenizer": mix["tokenizer"], **report})
+        print_json({"mix_dir": label, "tokenizer": mix["tokenizer"], **report})
         return 0
     rows = [
         (r["source"], r["budget"], r["candidate_docs"], r["available_tokens"], r["target_tokens"], r["items"],
@@ -57,10 +67,10 @@ def handle(args: argparse.Namespace) -> int:
     )
     tr, ho = report["train"], report["heldout"]
     print(
-        f"train:   {tr['tokens']} tokens, {tr['documents']} items in {tr['shards']} shards -> {out / 'shards'}"
+        f"train:   {tr['tokens']} tokens, {tr['documents']} items in {tr['shards']} shards -> {label}/shards"
     )
     print(
-        f"heldout: {ho['tokens']} tokens, {ho['documents']} docs in {ho['shards']} shards -> {out / 'heldout'}"
+        f"heldout: {ho['tokens']} tokens, {ho['documents']} docs in {ho['shards']} shards -> {label}/heldout"
     )
     print(f"tokenizer: {mix['tokenizer']} (sha256 {mix['tokenizer_sha256'][:12]})")
     if report["candidates_missing_from_docs"]:

@@ -6,6 +6,7 @@ import argparse
 
 from dolmalike.cli.argtypes import int_at_least
 from dolmalike.cli.output import add_json_flag, print_json, print_table
+from dolmalike.cli.s3args import add_s3_endpoint_flag, readable_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "DOC_ID may also be a unique prefix, a WARC-Record-ID or a URL once the run is finalized.",
     )
     p.add_argument("run_dir", help="RUN_DIR")
+    add_s3_endpoint_flag(p)
     p.add_argument("doc_id")
     p.add_argument(
         "--limit",
@@ -30,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    args.run_dir = readable_dir(args.run_dir, args.s3_endpoint)
     from dolmalike.lineage.near_dups import near_dups
 
     clusters = near_dups(args.run_dir, args.doc_id)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from dolmalike.cli.argtypes import int_at_least, out_dir
 from dolmalike.cli.output import add_json_flag, print_json
+from dolmalike.cli.s3args import add_s3_endpoint_flag, shown
 
 if TYPE_CHECKING:
     from dolmalike.exec.slurm import SlurmOptions
@@ -53,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=5,
         help="further attempts per failed request to an http(s)/s3 input, resuming with Range (default 5)",
     )
+    add_s3_endpoint_flag(p)
     add_json_flag(p)
     p.set_defaults(func=handle)
 
@@ -77,28 +79,38 @@ def handle(args: argparse.Namespace) -> int:
     from dolmalike.runner.spec import load_spec
 
     spec = load_spec(args.spec, args.input)
+    _export_s3_endpoint(args.s3_endpoint or spec.s3_endpoint)
     t0 = time.perf_counter()
+    remote = _s3_out(args.out)
+    run_dir = remote.pull_if_absent() if remote is not None else args.out
     result = run_pipeline(
         spec,
-        args.out,
+        run_dir,
         ExecConfig(kind=args.executor, workers=args.workers, slurm=_slurm_options(args)),
         force=args.force,
         read_policy=ReadPolicy(retries=args.retries),
     )
-    elapsed = time.perf_counter() - t0
     if result.unfinished:
         return _report_unfinished(args, spec.name, result)
+    if remote is not None:
+        remote.push()
+    elapsed = time.perf_counter() - t0
+    url = args.out.rstrip("/") if remote is not None else str(result.run_dir)
     con = connect(result.run_dir)
     by_stage = con.execute(
         "SELECT status, stage, count(*) AS n FROM documents GROUP BY ALL ORDER BY status, n DESC"
     ).fetchall()
+
+    def show(path: Any) -> str:
+        return shown(str(path), result.run_dir, url) if remote is not None else str(path)
+
     summary = {
-        "run_dir": str(result.run_dir),
+        "run_dir": show(result.run_dir),
         "partitions": len(result.partitions),
         **result.counts,
         "by_status_stage": [{"status": s, "stage": g, "n": n} for s, g, n in by_stage],
-        "receipt": str(result.receipt),
-        "mix_dir": str(result.mix_dir) if result.mix_dir else None,
+        "receipt": show(result.receipt),
+        "mix_dir": show(result.mix_dir) if result.mix_dir else None,
         "seconds": round(elapsed, 2),
     }
     if args.json:
@@ -115,16 +127,42 @@ def handle(args: argparse.Namespace) -> int:
     )
     for s, g, n in by_stage:
         print(f"    {s:8s} {g:20s} {n}")
-    print(f"outputs:  {result.run_dir}/docs  {result.run_dir}/manifests")
-    print(f"receipt:  {result.receipt}")
+    print(f"outputs:  {show(result.run_dir)}/docs  {show(result.run_dir)}/manifests")
+    print(f"receipt:  {show(result.receipt)}")
+    if remote is not None:
+        print(f"          published to {url} (local copy {result.run_dir})")
     if result.mix_dir:
-        print(f"shards:   {result.mix_dir}/shards")
+        print(f"shards:   {show(result.mix_dir)}/shards")
     from dolmalike.runner.hints import next_steps
 
     print("try:")
     for line in next_steps(result.run_dir, result.mix_dir):
-        print(f"  {line}")
+        print(f"  {show(line)}")
     return 0
+
+
+def _export_s3_endpoint(endpoint: str | None) -> None:
+    """--s3-endpoint (or the spec's s3_endpoint) reaches every S3 client of the run, readers in
+    worker processes included, as $DOLMALIKE_S3_ENDPOINT (set before any worker starts)."""
+    import os
+
+    from dolmalike.fetch.s3 import ENDPOINT_ENV
+
+    if endpoint:
+        os.environ[ENDPOINT_ENV] = endpoint
+
+
+def _s3_out(out: str) -> Any:
+    """The S3Dir for `--out s3://...` (bucket and credentials checked now), else None."""
+    from dolmalike.io.cachedirs import is_s3_url
+
+    if not is_s3_url(out):
+        return None
+    from dolmalike.fetch.s3dir import S3Dir
+
+    d = S3Dir(out)
+    d.check()
+    return d
 
 
 def _report_unfinished(args: argparse.Namespace, name: str, result: Any) -> int:

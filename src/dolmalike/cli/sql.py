@@ -6,6 +6,7 @@ import argparse
 
 from dolmalike.cli.argtypes import int_at_least
 from dolmalike.cli.output import add_json_flag, print_json, print_table
+from dolmalike.cli.s3args import add_s3_endpoint_flag, readable_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "attributes_<tagger>, dedup, mix, tokens. DIR is a RUN_DIR or a MIX_DIR.",
     )
     p.add_argument("dir", help="RUN_DIR or MIX_DIR")
+    add_s3_endpoint_flag(p)
     p.add_argument("query", nargs="?", help="SQL; omit to list the available views")
     p.add_argument(
         "--limit", type=int_at_least(0), default=200, help="rows to print in table mode (default 200)"
@@ -25,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    args.dir = readable_dir(args.dir, args.s3_endpoint)
     import duckdb
 
     from dolmalike.core.errors import DolmalikeError

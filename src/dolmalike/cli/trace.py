@@ -8,6 +8,7 @@ from typing import Any
 
 from dolmalike.cli.argtypes import int_at_least
 from dolmalike.cli.output import add_json_flag, print_json
+from dolmalike.cli.s3args import add_s3_endpoint_flag, readable_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "DIR is a MIX_DIR, its heldout/ directory, or a RUN_DIR holding one (RUN_DIR/mix).",
     )
     p.add_argument("dir", help="MIX_DIR (or MIX_DIR/heldout, or a RUN_DIR with a mix in RUN_DIR/mix)")
+    add_s3_endpoint_flag(p)
     p.add_argument("--shard", type=int_at_least(0), required=True, help="shard number (shard-00003.npy -> 3)")
     p.add_argument("--start", type=int_at_least(0), required=True, help="first token position in the shard")
     p.add_argument("--end", type=int_at_least(1), required=True, help="end position (exclusive)")
@@ -34,6 +36,7 @@ def _fmt(v: Any) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    args.dir = readable_dir(args.dir, args.s3_endpoint)
     from dolmalike.lineage.mix import trace
 
     result = trace(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dolmalike.cli.output import add_json_flag, print_json
+from dolmalike.cli.s3args import add_s3_endpoint_flag, readable_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "RUN_DIR/mix is checked too when present) or a MIX_DIR. Exit 1 when anything differs.",
     )
     p.add_argument("run_dir", metavar="DIR")
+    add_s3_endpoint_flag(p)
     add_json_flag(p)
     p.set_defaults(func=handle)
 
@@ -25,7 +27,7 @@ def handle(args: argparse.Namespace) -> int:
     from dolmalike.mix.receipt import verify_mix
     from dolmalike.runner.receipt import unfinished, verify
 
-    root = Path(args.run_dir)
+    root = Path(readable_dir(args.run_dir, args.s3_endpoint))  # s3://: what the bucket holds now
     if unfinished(root):
         msg = f"{root} has no receipt.json: the run has not finished (re-run `dolmalike run` to complete it)"
         if args.json:

@@ -34,9 +34,19 @@ def split_s3_url(url: str) -> tuple[str, str]:
     return bucket, key
 
 
+# after ours, the standard variables of the AWS SDKs (service-specific first)
+STANDARD_ENDPOINT_ENVS = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
+
+
 def resolve_endpoint(endpoint: str | None = None) -> str | None:
-    """Explicit argument first, then $DOLMALIKE_S3_ENDPOINT; None means AWS itself."""
-    return endpoint or os.environ.get(ENDPOINT_ENV) or None
+    """Explicit argument first, then $DOLMALIKE_S3_ENDPOINT, $AWS_ENDPOINT_URL_S3,
+    $AWS_ENDPOINT_URL; None means AWS itself."""
+    if endpoint:
+        return endpoint
+    for var in (ENDPOINT_ENV, *STANDARD_ENDPOINT_ENVS):
+        if os.environ.get(var):
+            return os.environ[var]
+    return None
 
 
 def has_local_credentials() -> bool:

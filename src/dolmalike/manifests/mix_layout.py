@@ -25,6 +25,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dolmalike.io.cachedirs import is_s3_url, s3_cache_path
+
 SPLITS = ("train", "heldout")
 
 
@@ -94,6 +96,8 @@ class MixLayout:
         recorded = json.loads(self.mix_json.read_text()).get("run_dir")
         if not recorded:
             return None
+        if is_s3_url(recorded):  # a MIX_DIR on S3 names its RUN_DIR by URL: read its local copy
+            return s3_cache_path(recorded)
         return Path(os.path.normpath(self.root / recorded))  # an absolute `recorded` wins the join
 
     @staticmethod

@@ -26,11 +26,15 @@ def mix_output_files(layout: MixLayout) -> list[Path]:
 
 
 def write_mix_receipt(
-    layout: MixLayout, run_dir: Path, spec_path: Path, mix_json: dict[str, Any]
+    layout: MixLayout,
+    run_dir: Path,
+    spec_path: Path,
+    mix_json: dict[str, Any],
+    run_dir_label: str | None = None,
 ) -> dict[str, Any]:
     run_receipt = run_dir / "receipt.json"
     receipt = {
-        "run_dir": MixLayout.relative_run_dir(run_dir, layout.root),
+        "run_dir": run_dir_label or MixLayout.relative_run_dir(run_dir, layout.root),
         "run_receipt_sha256": sha256_file(str(run_receipt)) if run_receipt.is_file() else None,
         "spec_sha256": sha256_file(str(spec_path)),
         "seed": mix_json["seed"],

@@ -45,9 +45,11 @@ def build_mix(
     *,
     progress: bool = False,
     root_seed: int | None = None,
+    run_dir_label: str | None = None,
 ) -> Path:
     """Build MIX_DIR `out_dir` from RUN_DIR and a mix spec; `tokenizer` overrides the spec's. A spec
-    without `seed:` gets derive_seed(root_seed, "mix") inside a pipeline (root_seed: its seed), else 0."""
+    without `seed:` gets derive_seed(root_seed, "mix") inside a pipeline (root_seed: its seed), else 0.
+    `run_dir_label` is what mix.json records as the RUN_DIR (its s3:// URL for a local copy)."""
     run_dir = Path(run_dir).resolve()
     spec = load_spec(spec_path)
     if spec.seed is None:
@@ -114,13 +116,13 @@ def build_mix(
     }
     mix_json = {
         **spec.to_dict(),
-        "run_dir": MixLayout.relative_run_dir(run_dir, layout.root),
+        "run_dir": run_dir_label or MixLayout.relative_run_dir(run_dir, layout.root),
         "tokenizer": tok.label,
         "tokenizer_sha256": tok.sha256,
         "report": report,
     }
     atomic_write_json(layout.mix_json, mix_json)
-    write_mix_receipt(layout, run_dir, Path(spec_path), mix_json)
+    write_mix_receipt(layout, run_dir, Path(spec_path), mix_json, run_dir_label)
     return layout.root
 
 

@@ -36,6 +36,13 @@ def _is_remote(p: str) -> bool:
 
 
 def _expand(pattern: str) -> list[str]:
+    if pattern.startswith("s3://") and any(c in pattern for c in "*?["):
+        from dolmalike.fetch.s3dir import list_s3_glob
+
+        found = list_s3_glob(pattern)
+        if not found:
+            raise DolmalikeError(f"input pattern matched no objects: {pattern}")
+        return found
     if _is_remote(pattern):
         refuse_userinfo(pattern)  # before anything is written: s3 credentials come from the environment
         return [pattern]

@@ -51,6 +51,7 @@ _KNOWN_KEYS = {
     "mix",
     "max_record_bytes",
     "models",
+    "s3_endpoint",
 }
 
 
@@ -84,11 +85,15 @@ class PipelineSpec:
     global_steps: list[StepSpec] = field(default_factory=list)
     mix: str | None = None
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Where s3:// inputs and outputs live (overridden by --s3-endpoint and the environment). Not
+    # part of the config: the same data read through another endpoint is the same run.
+    s3_endpoint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The spec as recorded (spec.resolved.json, receipt, config hash): input URLs redacted."""
         d = asdict(self)
         d["inputs"] = [redact(p) for p in self.inputs]
+        d.pop("s3_endpoint")
         return d
 
     def config_hash(self) -> str:
@@ -158,6 +163,7 @@ def load_spec(path: str | Path, inputs: list[str] | None = None) -> PipelineSpec
         global_steps=_steps(raw.get("global"), f"{path}: global"),
         mix=str(raw["mix"]) if raw.get("mix") else None,
         models=_models(raw.get("models"), path),
+        s3_endpoint=str(raw["s3_endpoint"]) if raw.get("s3_endpoint") else None,
     )
     _check_global_steps(spec.global_steps, path)
     if spec.mix:  # a bad mix spec fails now, not after the whole run
