@@ -79,7 +79,9 @@ def handle(args: argparse.Namespace) -> int:
     from dolmalike.runner.spec import load_spec
 
     spec = load_spec(args.spec, args.input)
-    _export_s3_endpoint(args.s3_endpoint or spec.s3_endpoint)
+    from dolmalike.fetch.s3 import resolve_endpoint
+
+    _export_s3_endpoint(args.s3_endpoint or resolve_endpoint() or spec.s3_endpoint)
     t0 = time.perf_counter()
     remote = _s3_out(args.out)
     run_dir = remote.pull_if_absent() if remote is not None else args.out
