@@ -109,3 +109,17 @@ def test_record_language_puts_the_language_in_every_decision() -> None:
     assert "rules" in details[2]
     _, plain = _run(C4Clean(), texts)
     assert plain.decisions[0].detail is None and "language" not in plain.decisions[1].detail
+
+
+def test_batching_changes_no_decision_or_text(shared_data) -> None:
+    """The stage runs the batched C4 implementation; a page's outcome is its own, whatever the
+    batch it shares (batch of 1 vs 64, on real pages, several dropped by page-level rules)."""
+    path = shared_data / "dolma" / "CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f][:300]
+    one_kept, one = _run(C4Clean(batch_size=1), texts)
+    many_kept, many = _run(C4Clean(batch_size=64), texts)
+    assert [(d.doc_id, d.text) for d in one_kept] == [(d.doc_id, d.text) for d in many_kept]
+    assert one.decisions == many.decisions
+    reasons = {d.reason for d in many.decisions if d.decision == "dropped"}
+    assert {"c4: curly bracket", "c4: lorem ipsum"} & reasons and len(one_kept) < len(texts)

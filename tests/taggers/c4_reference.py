@@ -2,7 +2,7 @@
 must agree with (field for field, dict order included)."""
 
 from dolmalike.taggers.badwords import lower_aligned, matcher
-from dolmalike.taggers.c4 import CITATION_RE, POLICY_SUBSTRINGS, C4Params, C4Result
+from dolmalike.taggers.c4_params import CITATION_RE, POLICY_SUBSTRINGS, C4Params, C4Result
 from dolmalike.taggers.text_utils import count_sentences, split_cjk_words
 
 

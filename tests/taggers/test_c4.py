@@ -4,7 +4,9 @@ from datatrove.pipeline.filters import C4QualityFilter
 
 from dolmalike.core.document import Document
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.taggers.c4 import C4Params, C4Tagger, analyze
+from dolmalike.taggers.c4 import C4Tagger
+from dolmalike.taggers.c4_batch import analyze
+from dolmalike.taggers.c4_params import C4Params
 from dolmalike.taggers.text_utils import datatrove_word_tokenizer
 
 PAGE = (

@@ -1,13 +1,16 @@
-"""The batched C4 analysis (the c4_v1 tagger's) equals analyze() text by text."""
+"""The batched C4 analysis (the one implementation: the c4_v1 tagger's and, stopping at the first
+page-level rule, the c4_clean stage's) equals the per-line reference text by text."""
 
 import random
 from dataclasses import asdict
 
 from dolmalike.core.document import Document
-from dolmalike.taggers.c4 import C4Params, C4Tagger, analyze
-from dolmalike.taggers.c4_batch import analyze_batch
+from dolmalike.taggers.c4 import C4Tagger
+from dolmalike.taggers.c4_batch import analyze, analyze_batch
+from dolmalike.taggers.c4_params import C4Params
 from dolmalike.taggers.text_utils import line_offsets
 
+from .c4_reference import reference_analyze
 from .test_c4_fast_paths import PARAMS, PIECES
 
 
@@ -15,7 +18,7 @@ def _same(texts: list[str], params: C4Params) -> None:
     batch = analyze_batch(texts, params)
     assert len(batch.results) == len(texts)
     for d, (text, got) in enumerate(zip(texts, batch.results)):
-        want = analyze(text, params, full=True)
+        want = reference_analyze(text, params, full=True)
         assert asdict(got) == asdict(want), (d, text[:200])
         assert list(got.removed) == list(want.removed)  # same key order too
         offsets = line_offsets(text)
@@ -23,6 +26,12 @@ def _same(texts: list[str], params: C4Params) -> None:
             {"start": offsets[i][0], "end": offsets[i][1], "score": 1.0} for i, _ in want.removed_lines
         ]
         assert batch.rules(d) == [r for _, r in want.removed_lines]
+    # the stage's view of the same batch: each page stops at its first page-level rule
+    staged = analyze_batch(texts, params, stop_at_page_rule=True)
+    for d, (text, got) in enumerate(zip(texts, staged.results)):
+        want = reference_analyze(text, params, full=False)
+        assert asdict(got) == asdict(want), (d, text[:200], "stop")
+        assert list(got.removed) == list(want.removed)
 
 
 def test_equal_to_analyze_on_real_pages(real_texts) -> None:

@@ -5,7 +5,8 @@ from dataclasses import asdict
 
 import pytest
 
-from dolmalike.taggers.c4 import C4Params, analyze
+from dolmalike.taggers.c4_batch import analyze
+from dolmalike.taggers.c4_params import C4Params
 
 from .c4_reference import reference_analyze
 

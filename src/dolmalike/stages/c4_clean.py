@@ -1,4 +1,6 @@
-"""`c4_clean` stage: C4's line cleaning and page filters (rules in dolmalike.taggers.c4).
+"""`c4_clean` stage: C4's line cleaning and page filters (rules in dolmalike.taggers.c4; the one
+implementation, taggers.c4_batch, runs on batches of documents, each page stopping at its first
+page-level rule).
 
 It rewrites `doc.text` and records ONE decision per document:
   kept      nothing changed;
@@ -26,7 +28,9 @@ from typing import Any
 
 from dolmalike.core.document import Document
 from dolmalike.stages.base import Stage, StageContext
-from dolmalike.taggers.c4 import C4Params, C4Result, analyze
+from dolmalike.taggers.apply import batches
+from dolmalike.taggers.c4_batch import analyze_batch
+from dolmalike.taggers.c4_params import C4Params, C4Result
 from dolmalike.taggers.langid import LangIdTagger
 
 
@@ -37,8 +41,15 @@ def _rule_counts(res: C4Result) -> dict[str, dict[str, int]]:
 class C4Clean(Stage):
     name = "c4_clean"
 
-    def __init__(self, preset: str = "datatrove", record_language: bool = False, **overrides: Any) -> None:
+    def __init__(
+        self,
+        preset: str = "datatrove",
+        record_language: bool = False,
+        batch_size: int = 256,
+        **overrides: Any,
+    ) -> None:
         self.params = C4Params.preset(preset, **overrides)
+        self.batch_size = batch_size
         self.langid = LangIdTagger() if record_language else None
 
     def config(self) -> dict[str, Any]:
@@ -47,15 +58,22 @@ class C4Clean(Stage):
             cfg["record_language"] = self.langid.config()
         return cfg
 
-    def _language(self, doc: Document) -> dict[str, Any]:
+    def _languages(self, batch: list[Document]) -> list[dict[str, Any]]:
         if self.langid is None:
-            return {}
-        return {"language": self.langid.predict_batch([doc])[0]["language"]}
+            return [{} for _ in batch]
+        return [{"language": row["language"]} for row in self.langid.predict_batch(batch)]
 
     def run(self, docs: Iterable[Document], ctx: StageContext) -> Iterator[Document]:
-        for doc in docs:
-            lang = self._language(doc)
-            res = analyze(doc.text, self.params)
+        for batch in batches(docs, self.batch_size):
+            results = analyze_batch(
+                [d.text for d in batch], self.params, line_pairs=False, stop_at_page_rule=True
+            )
+            yield from self._decide(batch, results.results, self._languages(batch), ctx)
+
+    def _decide(
+        self, batch: list[Document], results: list[C4Result], langs: list[dict[str, Any]], ctx: StageContext
+    ) -> Iterator[Document]:
+        for doc, res, lang in zip(batch, results, langs):
             reason = res.drop_reason(self.params)
             if reason is not None:
                 detail: dict[str, Any] = {"rules": _rule_counts(res), **lang}

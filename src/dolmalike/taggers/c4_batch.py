@@ -1,5 +1,7 @@
-"""The C4 rules for a whole batch of texts at once (what the c4_v1 tagger runs): the same
-results as `analyze(text, params, full=True)` for each text, checked in the tests.
+"""The one implementation of the C4 rules (described in taggers.c4), for a whole batch of texts at
+once: the `c4_v1` tagger runs it on its batches, the `c4_clean` stage on its own (with
+stop_at_page_rule, the stage's semantics), and `analyze` on one text. The tests check it against
+a literal per-line reference (tests/taggers/c4_reference.py).
 
 The per-line rules run as numpy operations over every line of the batch (chars.LineBatch:
 line and stripped-line bounds, word counts; the last characters of each stripped line for
@@ -12,24 +14,16 @@ of the batch (badwords.batch_text_hits), shared with the badwords tagger.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from dolmalike.taggers.badwords import batch_text_hits, matcher, text_hits
-from dolmalike.taggers.c4 import (
-    _CONTENT_NEEDLES,
-    CITATION_RE,
-    POLICY_SUBSTRINGS,
-    C4Params,
-    C4Result,
-    _first_badword_line,
-    _sentence_rule,
-    _words,
-)
+from dolmalike.taggers.badwords import batch_text_hits, lower_aligned, matcher, text_hits
+from dolmalike.taggers.c4_params import CITATION_RE, CONTENT_NEEDLES, POLICY_SUBSTRINGS, C4Params, C4Result
 from dolmalike.taggers.chars import CharBatch, LineBatch, char_batch, line_batch
-from dolmalike.taggers.text_utils import count_sentences, count_sentences_at, split_cjk_words, view
+from dolmalike.taggers.text_utils import count_sentences, count_sentences_at, pinned, split_cjk_words, view
 
 # line rule codes (0: none); the names, indexed by code
 RULE_NAMES: tuple[str | None, ...] = (
@@ -68,20 +62,65 @@ class C4Batch:
         return self.removed_rules[self.removed_bounds[d] : self.removed_bounds[d + 1]]
 
 
-def analyze_batch(texts: list[str], params: C4Params, line_pairs: bool = True) -> C4Batch:
-    """analyze(text, params, full=True) for every text of a batch. With line_pairs=False,
-    the results' removed_lines stay empty (the C4Batch has them)."""
+def analyze(text: str, params: C4Params, full: bool = False) -> C4Result:
+    """Apply the C4 rules to `text`.
+
+    With full=False (the stage), stop at the first page-level drop and stop counting
+    sentences once there are enough. With full=True (the tagger), classify every line and
+    count every sentence; lines that trigger a page-level rule are then neither kept nor
+    counted as removed, and `drop_rule` is the first page-level rule in line order.
+    """
+    return analyze_batch([text], params, stop_at_page_rule=not full).results[0]
+
+
+def analyze_batch(
+    texts: list[str], params: C4Params, line_pairs: bool = True, stop_at_page_rule: bool = False
+) -> C4Batch:
+    """analyze(text, params, full=not stop_at_page_rule) for every text of a batch. With
+    line_pairs=False, the results' removed_lines stay empty (the C4Batch has them)."""
+    with pinned(texts):  # one TextView per text for the whole batch: bad-word hits found once
+        return _analyze_batch(texts, params, line_pairs, stop_at_page_rule)
+
+
+def _analyze_batch(texts: list[str], params: C4Params, line_pairs: bool, stop_at_page_rule: bool) -> C4Batch:
     cb = char_batch(texts)
     lb = line_batch(texts)
     p = params
-    if p.filter_badwords:  # every text's bad words at once, shared with badwords_v1
+    if p.filter_badwords and not stop_at_page_rule:  # every text's bad words at once, shared
+        # with badwords_v1; the stage scans only the kept lines (_badword_rule), usually far less
         batch_text_hits(texts, p.badwords_lang)
     n = len(lb.start)
     rule = np.zeros(n, dtype=np.int8)
     cleaned = _line_rules(cb, lb, rule, p)
     ok = _survivors(cb, lb, rule, cleaned, p)
     page_rule = _content_rules(texts, cb, lb, rule, ok, cleaned, p)
-    return _assemble(texts, cb, lb, rule, ok, cleaned, page_rule, p, line_pairs)
+    if stop_at_page_rule and page_rule:
+        page_rule = _stop_at_first_page_rule(lb, rule, ok, page_rule)
+    return _assemble(texts, cb, lb, rule, ok, cleaned, page_rule, p, line_pairs, stop_at_page_rule)
+
+
+def _stop_at_first_page_rule(
+    lb: LineBatch, rule: np.ndarray, ok: np.ndarray, page_rule: dict[int, str]
+) -> dict[int, str]:
+    """The stage's view: a page ends at its first page-level rule, so the lines after it are
+    neither removed nor kept (and the later page-level rules never fire)."""
+    first: dict[int, int] = {}
+    for i in sorted(page_rule):
+        first.setdefault(int(np.searchsorted(lb.doc_line, i, side="right")) - 1, i)
+    for d, i in first.items():
+        end = int(lb.doc_line[d + 1])
+        rule[i + 1 : end] = 0
+        ok[i + 1 : end] = False
+    return {i: page_rule[i] for i in first.values()}
+
+
+def _words(line: str, p: C4Params) -> list[str]:
+    return split_cjk_words(line) if p.cjk_words else line.split()
+
+
+def _sentence_rule(res: C4Result, p: C4Params) -> None:
+    if res.drop_rule is None and res.n_sentences < p.min_num_sentences:
+        res.drop_rule = "too_few_sentences"
 
 
 def _stripped(cb: CharBatch, lb: LineBatch, i: int) -> str:
@@ -158,12 +197,12 @@ def _content_rules(
     suspects = set(cleaned)
     for d in cb.odd_lower:  # lower-casing shifts their offsets: every line is a suspect
         suspects.update(range(lb.doc_line[d], lb.doc_line[d + 1]))
-    for flag, needle in _CONTENT_NEEDLES:  # (ASCII needles)
+    for flag, needle in CONTENT_NEEDLES:  # (ASCII needles)
         if getattr(p, flag):
             suspects.update(_lines_holding(cb.ascii_lower, needle.encode(), lb))
     if p.filter_curly_bracket:
         at = np.flatnonzero(cb.codes == ord("{"))
-        suspects.update(np.searchsorted(lb.start, at, side="right") - 1)
+        suspects.update((np.searchsorted(lb.start, at, side="right") - 1).tolist())
     page_rule: dict[int, str] = {}
     for i in sorted(i for i in suspects if ok[i]):
         line = cleaned[i] if i in cleaned else _stripped(cb, lb, i)
@@ -199,6 +238,7 @@ def _assemble(
     page_rule: dict[int, str],
     p: C4Params,
     line_pairs: bool,
+    stop: bool = False,
 ) -> C4Batch:
     n_docs = len(texts)
     doc_line = lb.doc_line
@@ -221,16 +261,17 @@ def _assemble(
     # sentences of the kept lines: stretches of the batch at once, cut lines one by one
     n_sent = np.zeros(n_docs, dtype=np.int64)
     if p.min_num_sentences != -1:
+        sent = np.zeros(len(kept), dtype=np.int64)  # sentences of each kept line
         plain = kept.copy()
         for i in cleaned:
             plain[i] = False
         at = np.flatnonzero(plain)
         if len(at):
-            per_line = count_sentences_at(cb.codes, cb.cls, lb.lstart[at], lb.lend[at])
-            n_sent += np.bincount(line_doc[at], weights=per_line, minlength=n_docs).astype(np.int64)
+            sent[at] = count_sentences_at(cb.codes, cb.cls, lb.lstart[at], lb.lend[at])
         for i, line in cleaned.items():
             if kept[i]:
-                n_sent[line_doc[i]] += count_sentences(line)
+                sent[i] = count_sentences(line)
+        n_sent = _sentences_per_doc(sent, kept, line_doc, n_docs, p.min_num_sentences if stop else None)
 
     by_doc_rules: list[list[tuple[int, str, list[int]]]] = [[] for _ in range(n_docs)]
     lines_list, chars_list = rule_lines.tolist(), rule_chars.tolist()
@@ -276,8 +317,10 @@ def _assemble(
         results.append(res)
         kept_by_doc.append(kept_at)
     if p.filter_badwords:
-        _badword_rule(results, texts, cb, lb, kept_by_doc, cleaned, p)
+        _badword_rule(results, texts, cb, lb, kept_by_doc, cleaned, p, batch_search=not stop)
     for res in results:
+        if stop and res.drop_rule is not None:
+            res.n_sentences = 0  # the stage counts no sentences on a page it already drops
         _sentence_rule(res, p)
     off = cb.offsets[line_doc[removed]]
     return C4Batch(
@@ -287,6 +330,26 @@ def _assemble(
         (lb.start[removed] - off).tolist(),
         (lb.end[removed] - off).tolist(),
     )
+
+
+def _sentences_per_doc(
+    sent: np.ndarray, kept: np.ndarray, line_doc: np.ndarray, n_docs: int, enough: int | None
+) -> np.ndarray:
+    """Sentences of each document's kept lines; with `enough`, counted line by line only until
+    there are that many (the stage's early stop: its count is then the running total there)."""
+    at = np.flatnonzero(kept)
+    total = np.bincount(line_doc[at], weights=sent[at], minlength=n_docs).astype(np.int64)
+    if enough is None or not len(at):
+        return total
+    running = np.cumsum(sent[at])
+    docs = line_doc[at]
+    starts = np.searchsorted(docs, np.arange(n_docs))  # first kept line of each document
+    before = np.concatenate([[0], running])[starts]
+    local = running - before[docs]
+    reached = np.flatnonzero(local >= enough)
+    ds, first = np.unique(docs[reached], return_index=True)
+    total[ds] = local[reached[first]]
+    return total
 
 
 def _extra_counts(
@@ -328,6 +391,7 @@ def _badword_rule(
     kept_by_doc: list[list[int]],
     cleaned: dict[int, str],
     p: C4Params,
+    batch_search: bool = True,
 ) -> None:
     """analyze's bad-word rule: the first kept line holding a bad word drops the page. The
     whole text's hits (from batch_text_hits) tell where kept lines are stretches of the
@@ -348,7 +412,8 @@ def _badword_rule(
             _set_badword(res, _first_hit_line(hits, cb, lb, d, kept_at))
     if not joined_scan:
         return
-    if m.has_automaton and m.has_batch_search:
+    # (the stage's pages stop at their first hit: one early-exit scan per page beats a batch search)
+    if batch_search and m.has_automaton and m.has_batch_search:
         joined = ["\n".join(line.lower() for line in results[d].kept_lines) for d in joined_scan]
         found = m.batch_candidates(CharBatch.of(joined))
         for d, text, cands in zip(joined_scan, joined, found):
@@ -357,10 +422,15 @@ def _badword_rule(
                     results[d], kept_by_doc[d][text.count("\n", 0, cands[0][0])] - int(lb.doc_line[d])
                 )
         return
+    cut_by_doc: dict[int, dict[int, str]] = {}  # document -> its lines' cut text, by line in the text
+    if cleaned:
+        at = np.fromiter(cleaned, dtype=np.int64, count=len(cleaned))
+        for i, d in zip(at.tolist(), (np.searchsorted(lb.doc_line, at, side="right") - 1).tolist()):
+            cut_by_doc.setdefault(d, {})[i - int(lb.doc_line[d])] = cleaned[i]
     for d in joined_scan:  # analyze's own way
         base = int(lb.doc_line[d])
         res = results[d]
-        local = {i - base: c for i, c in cleaned.items() if base <= i < base + res.n_lines}
+        local = cut_by_doc.get(d, {})
         kept_at = [i - base for i in kept_by_doc[d]]
         _set_badword(res, _first_badword_line(texts[d], view(texts[d]), kept_at, res.kept_lines, local, lang))
 
@@ -385,3 +455,40 @@ def _first_hit_line(
         if i in kept and (best is None or i < best) and lb.lstart[i] <= s + off and e + off <= lb.lend[i]:
             best = i
     return None if best is None else best - base
+
+
+def _first_badword_line(
+    text: str, tv: Any, kept_at: list[int], kept_lines: list[str], cleaned: dict[int, str], lang: str
+) -> int | None:
+    """Index of the first kept line holding a bad word (whole-word matching, as TFDS checks
+    the kept lines). When no kept line had citations cut and lower-casing keeps offsets, each
+    kept line is a stretch of the text bounded by whitespace, so the bad-word hits on the
+    whole text (shared with the badwords tagger) inside kept lines are exactly the hits on
+    the kept lines; otherwise the kept lines are scanned joined, as TFDS does. The whole
+    text is scanned for that only when the kept lines are most of it (else the hits are
+    used only if the badwords tagger already found them)."""
+    hits = None
+    if not any(i in cleaned for i in kept_at):
+        hits = text_hits(text, lang, compute=False)
+        if hits is None and 2 * sum(map(len, kept_lines)) >= len(text) and len(tv.lower) == len(text):
+            hits = text_hits(text, lang)
+    if hits is not None and len(tv.lower) != len(text):
+        hits = None
+    if hits is None:
+        joined = "\n".join(line.lower() for line in kept_lines)
+        pos = matcher(lang).first(lower_aligned(joined))
+        return None if pos is None else kept_at[joined.count("\n", 0, pos)]
+    if not hits:
+        return None
+    starts = tv.line_starts
+    lines = tv.lines
+    kept = set(kept_at)
+    best = None
+    for s, e in hits:
+        i = bisect_right(starts, s) - 1
+        if i in kept and (best is None or i < best):
+            raw = lines[i]
+            a = starts[i] + len(raw) - len(raw.lstrip())
+            if a <= s and e <= a + len(raw.strip()):
+                best = i
+    return best
