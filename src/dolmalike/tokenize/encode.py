@@ -10,6 +10,7 @@ Shard assembly later reads these through memory maps in the global (hashed) orde
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,9 +77,18 @@ def tokenize_partition(
     doc_ids = table["doc_id"].to_pylist()
     texts = table["text"].to_pylist()
     lengths: list[int] = []
-    with atomic_open(work / f"{partition}.ids") as f:
-        for lo in range(0, len(texts), BATCH_DOCS):
-            ids = encode_texts(tok, [t or "" for t in texts[lo : lo + BATCH_DOCS]])
+    # Equal batches (no small tail batch that leaves the thread pool idle), and the next batch is
+    # encoded on a helper thread (tokenizers releases the GIL) while this one is flattened and
+    # written, so the single-threaded Python part overlaps the encoding instead of adding to it.
+    n_batches = max(1, -(-len(texts) // BATCH_DOCS))
+    bounds = [len(texts) * k // n_batches for k in range(n_batches + 1)]
+    batches = [[t or "" for t in texts[lo:hi]] for lo, hi in zip(bounds, bounds[1:])]
+    with atomic_open(work / f"{partition}.ids") as f, ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(encode_texts, tok, batches[0])
+        for k in range(n_batches):
+            ids = pending.result()
+            if k + 1 < n_batches:
+                pending = pool.submit(encode_texts, tok, batches[k + 1])
             n = [len(x) for x in ids]
             flat = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64, count=sum(n))
             if flat.size and (int(flat.max()) >= vocab_size or int(flat.min()) < 0):
