@@ -30,6 +30,19 @@ slurm:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; }
 
+# The dolma toolkit 1.2.1 in its own venv (its numpy<2 / tokenizers<=0.19.1 pins clash with ours), for
+# tests/lineage/test_dolma_export.py (skipped without it). Its s3fs==2023.6.0 pin is left out (it
+# clashes with current fsspec and the tests read local files). About 2.5 min and 400 MB, so not in install.
+DOLMA_VENV ?= .venv-dolma
+dolma-venv:
+	$(PYTHON) -m venv $(DOLMA_VENV)
+	$(DOLMA_VENV)/bin/pip install --quiet --no-deps "dolma==1.2.1"
+	$(DOLMA_VENV)/bin/pip install --quiet "anyascii>=0.3.2" "blingfire==0.1.8" boto3 "fasttext-wheel==0.9.2" \
+		"fsspec>=2023.6.0" jsonpath-ng jq "msgspec>=0.14.2" "nltk>=3.9.1" "omegaconf>=2.3.0" "platformdirs>=4.2.0" \
+		pyyaml "python-dotenv>=0.19.0" requests rich s3fs "smart-open>=7.0.4" "tokenizers>=0.15.0,<=0.19.1" tqdm \
+		uniseg "numpy<2" "necessary>=0.4.3" "charset-normalizer>=3.2.0" "zstandard>=0.23.0"
+	@$(DOLMA_VENV)/bin/dolma --help >/dev/null 2>&1 && echo "dolma toolkit installed in $(DOLMA_VENV)"
+
 demo: $(PY)
 	$(DL) run pipelines/demo.yaml --out $(DEMO) --workers 2
 

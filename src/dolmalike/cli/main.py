@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "near-dups",
     "sql",
     "verify",
+    "export",
     "train",
     "batch",
     "spikes",

@@ -1,4 +1,7 @@
-"""Dolma-format JSON lines ({"id", "text", "source", "created", "metadata": {...}}) -> Documents.
+"""Dolma-format JSON lines ({"id", "text", "source", "added", "created", "metadata": {...}}) -> Documents.
+
+A local `ROOT/documents/NAME` file brings its `ROOT/attributes/*/NAME` attributes along
+(readers.dolma_attributes).
 
 Plain, gzip or zstd. The document keeps the input's own id, hashed with its source, so the
 same document read twice gets the same doc_id. Provenance for JSONL input: warc_path is the
@@ -17,6 +20,7 @@ from dolmalike.core.document import Document
 from dolmalike.core.hashing import doc_id_for
 from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.io.textfiles import decompressed
+from dolmalike.readers.dolma_attributes import AttributeLines, attribute_files
 from dolmalike.readers.interrupted import flag_if_transient
 from dolmalike.readers.warc import crawl_from_name, open_input
 
@@ -54,6 +58,13 @@ def read_jsonl(
         yield flag_if_transient(error(0, f"cannot open: {type(e).__name__}: {e}"), e)
         return
     seen: set[str] = set()
+    try:
+        attrs = AttributeLines(attribute_files(path))
+    except Exception as e:  # noqa: BLE001 - an unreadable attribute file is this input's error
+        raw.close()
+        yield error(0, f"cannot read its Dolma attributes: {type(e).__name__}: {e}")
+        return
+    index = -1  # non-blank line number: the attribute files' alignment
     with raw:
         try:
             stream = decompressed(raw)
@@ -61,6 +72,7 @@ def read_jsonl(
                 at, offset = offset, offset + len(line)
                 if not line.strip():
                     continue
+                index += 1
                 try:
                     rec = json.loads(line)
                 except ValueError as e:
@@ -69,10 +81,20 @@ def read_jsonl(
                 if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
                     yield error(at, f"line {lineno + 1}: not a document (needs a string 'text')")
                     continue
+                input_attrs: dict[str, Any] = {}
+                if attrs:
+                    input_attrs, why = attrs.check(index, rec.get("id"))
+                    if why:
+                        yield error(at, f"line {lineno + 1}: {why}")
+                        continue
                 doc = _document(rec, path, partition, source, at, lineno, seen)
+                if input_attrs:
+                    doc.metadata["input_attributes"] = input_attrs
                 doc.ordinal = ordinal
                 ordinal += 1
                 yield doc
+            for why in attrs.surplus(index + 1) if attrs else []:
+                yield error(offset, why)
         except Exception as e:  # noqa: BLE001 - truncated/corrupt compression: stop this file
             yield flag_if_transient(error(offset, f"reading stopped: {type(e).__name__}: {e}"), e)
 
@@ -91,6 +113,8 @@ def _document(
     metadata: dict[str, Any] = {"input_id": input_id, "line": lineno + 1}
     if meta:
         metadata["input_metadata"] = meta
+    if isinstance(rec.get("added"), str):  # Dolma's "added"; "created" becomes fetch_date
+        metadata["added"] = rec["added"]
     return Document(
         doc_id=doc_id_for(key),
         text=rec["text"],
