@@ -101,7 +101,10 @@ class Split:
         """The split whose shards are in `split_dir` (MIX_DIR/shards or MIX_DIR/heldout)."""
         d = Path(split_dir)
         layout = MixLayout.of(d.parent)
-        return cls(layout.heldout if d.name == "heldout" else layout.train)
+        for split in (layout.train, layout.heldout):
+            if split.shards == d:
+                return cls(split)
+        raise DolmalikeError(f"{d}: not a MIX_DIR split (MIX_DIR/shards or MIX_DIR/heldout)")
 
     @cached_property
     def tokens(self) -> TokenStore:
