@@ -308,3 +308,37 @@ def s3_proxy(moto_endpoint: str) -> Iterator[S3FaultProxy]:
     proxy.start()
     yield proxy
     proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def network_namespace() -> None:
+    """Skips unless the namespaced test clusters (scripts/with_ray.sh, with_slurm.sh) can run."""
+    import subprocess
+
+    if os.geteuid() != 0:
+        pytest.skip("private network namespaces (unshare --net) need root")
+    if subprocess.run(["unshare", "--net", "--uts", "true"], capture_output=True).returncode != 0:
+        pytest.skip("this machine does not allow `unshare --net --uts` (no private network namespace)")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(network_namespace):
+    """Run a command on a fresh private two-node Ray cluster: `ray_cluster(state_dir, argv)`.
+
+    scripts/with_ray.sh starts a head and a worker (`ray start`, 1 CPU each, separate process
+    groups) inside a network namespace, sets RAY_ADDRESS and RAY_WORKER_PGID for the command
+    and stops both nodes afterwards; the command's CompletedProcess is returned."""
+    import shutil
+    import subprocess
+    import sys
+
+    bin_dir = str(Path(sys.executable).parent)
+    if shutil.which("ray", path=bin_dir) is None:
+        pytest.skip(f"no `ray` command beside {sys.executable} (pip install 'dolmalike[train]')")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
+
+    def run(state: Path, argv: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
+        cmd = [str(REPO / "scripts" / "with_ray.sh"), str(state), "--", *argv]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+
+    return run

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -58,11 +59,12 @@ def test_spec_resolves_paths_and_merges_overrides(tmp_path: Path) -> None:
         load_spec(spec_path)
 
 
-def test_ablation_end_to_end_on_a_real_local_ray_cluster(
-    tmp_path: Path, shared_data: Path, cli, capsys
+def test_ablation_end_to_end_on_a_real_two_node_ray_cluster(
+    tmp_path: Path, shared_data: Path, ray_cluster
 ) -> None:
     """RUN_DIR -> build_mix (2 variants: every doc once / wiki up-sampled x4) -> train -> evaluate,
-    each variant a task on a real local Ray cluster; both scored on variant `all`'s held-out docs."""
+    each variant a task on a real two-node Ray cluster joined with --ray-address; both scored on
+    variant `all`'s held-out docs."""
     run_dir = write_fixture_mix(shared_data, tmp_path / "fx").parent / "run"
     mix = {"seed": 0, "tokenizer": "default", "tokenizer_vocab_size": 400, "shard_tokens": 50000,
            "heldout_fraction": 0.1, "sources": [{"name": "all"}]}  # fmt: skip
@@ -83,8 +85,11 @@ def test_ablation_end_to_end_on_a_real_local_ray_cluster(
                      {"name": "wiki_x4", "mix": "mix_all.yaml", "overrides": {"sources": wiki}}],
     }  # fmt: skip
     (tmp_path / "abl.yaml").write_text(yaml.safe_dump(spec))
-    assert cli(["ablate", str(tmp_path / "abl.yaml"), "--num-cpus", "2", "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    dolmalike = Path(sys.executable).parent / "dolmalike"
+    cmd = f'exec {dolmalike} ablate {tmp_path / "abl.yaml"} --ray-address "$RAY_ADDRESS" --json'
+    proc = ray_cluster(tmp_path / "ray", ["sh", "-c", cmd], timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout)
     out = tmp_path / "out"
     assert summary["results_csv"] == str(out / "results.csv")
 

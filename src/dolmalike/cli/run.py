@@ -39,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="local",
         help="datatrove executor that places the tasks (default local)",
     )
+    p.add_argument(
+        "--ray-address",
+        metavar="HOST:PORT",
+        help="--executor ray: the cluster's head (default: $RAY_ADDRESS, else a local Ray is started)",
+    )
     slurm = p.add_argument_group("slurm", "sbatch settings for --executor slurm (default: the cluster's own)")
     slurm.add_argument("--slurm-partition", metavar="NAME", help="partition to submit to")
     slurm.add_argument("--slurm-time", metavar="LIMIT", help="time limit per task, e.g. 2:00:00")
@@ -82,13 +87,26 @@ def handle(args: argparse.Namespace) -> int:
     from dolmalike.fetch.s3 import resolve_endpoint
 
     _export_s3_endpoint(args.s3_endpoint or resolve_endpoint() or spec.s3_endpoint)
+    if args.ray_address and args.executor != "ray":
+        from dolmalike.core.errors import DolmalikeError
+
+        raise DolmalikeError("--ray-address needs --executor ray")
+    if args.executor == "ray":
+        from dolmalike.exec.ray_tasks import check_ray_address
+
+        check_ray_address(args.ray_address)  # before RUN_DIR is touched: a dead address leaves nothing
     t0 = time.perf_counter()
     remote = _s3_out(args.out)
     run_dir = remote.pull_if_absent() if remote is not None else args.out
     result = run_pipeline(
         spec,
         run_dir,
-        ExecConfig(kind=args.executor, workers=args.workers, slurm=_slurm_options(args)),
+        ExecConfig(
+            kind=args.executor,
+            workers=args.workers,
+            slurm=_slurm_options(args),
+            ray_address=args.ray_address,
+        ),
         force=args.force,
         read_policy=ReadPolicy(retries=args.retries),
     )

@@ -29,6 +29,9 @@ class ExecConfig:
     # passed to datatrove's LocalPipelineExecutor / RayPipelineExecutor as keyword arguments
     options: dict[str, Any] = field(default_factory=dict)
     slurm: SlurmOptions | None = None  # sbatch settings for kind == "slurm"
+    ray_address: str | None = (
+        None  # kind == "ray": HOST:PORT of the head (default RAY_ADDRESS, or a local Ray)
+    )
 
 
 class _KeyTask(PipelineStep):
@@ -115,7 +118,7 @@ def run_tasks(
     elif cfg.kind == "ray":
         from dolmalike.exec.ray_tasks import ensure_ray, run_on_ray
 
-        ensure_ray()
+        ensure_ray(cfg.ray_address)
         ex = None
     else:
         from dolmalike.core.errors import DolmalikeError

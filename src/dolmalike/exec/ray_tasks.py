@@ -25,17 +25,38 @@ if TYPE_CHECKING:
 NODE_FAILURE_RETRIES = 3
 
 
-def ensure_ray(address: str | None = None) -> None:
-    """Join the cluster at `address` (or RAY_ADDRESS), or start a local one when neither is set."""
+def ensure_ray(address: str | None = None, num_cpus: int | None = None) -> bool:
+    """Join the cluster at `address` (or RAY_ADDRESS), or start a local one with `num_cpus`
+    when neither is set. Returns True if this call started Ray (the caller shuts it down)."""
     import ray
 
     if ray.is_initialized():
-        return
-    address = address or os.environ.get("RAY_ADDRESS") or None
-    try:
+        return False
+    address = check_ray_address(address)
+    if address:
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    except ConnectionError as e:
-        raise DolmalikeError(f"no Ray cluster at {address}: {str(e).splitlines()[0]}") from None
+    else:
+        ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    return True
+
+
+def check_ray_address(address: str | None = None) -> str | None:
+    """The address to join (`address`, else RAY_ADDRESS, else None for a local Ray), checked to
+    answer: fails in a second with one line, where ray.init would retry a dead one for minutes."""
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    hostport = (address or "").removeprefix("ray://")
+    if not address or hostport in ("auto", "local"):
+        return address
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit():
+        raise DolmalikeError(
+            f"Ray address {address!r}: expected HOST:PORT (the head's GCS port, e.g. 10.0.0.1:6379)"
+        )
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as e:
+        raise DolmalikeError(f"no Ray cluster at {address}: {e.strerror or e}") from None
+    return address
 
 
 def _run_rank(key_task: KeyTask, rank: int) -> dict[str, Any]:
@@ -54,7 +75,9 @@ def run_on_ray(key_task: KeyTask, workers: int, log_dir: Path) -> None:
     from ray.exceptions import RayError, RayTaskError
 
     step = key_task.step
-    remote = ray.remote(num_cpus=1, max_retries=NODE_FAILURE_RETRIES)(_run_rank)
+    # SPREAD: each task reads and writes its own files on the shared RUN_DIR, so using every
+    # node beats Ray's default of packing tasks next to the driver.
+    remote = ray.remote(num_cpus=1, max_retries=NODE_FAILURE_RETRIES, scheduling_strategy="SPREAD")(_run_rank)
     task_ref = ray.put(key_task)
     todo = list(range(len(key_task.keys)))
     running: dict[Any, str] = {}

@@ -278,17 +278,12 @@ def finish(spec: AblationSpec, results: list[dict[str, Any]], run=None) -> dict[
 def _ray_init(address: str | None, num_cpus: int | None) -> bool:
     """Start or join a Ray cluster; returns True if we started it (and so must shut it down)."""
     try:
-        import ray
+        import ray  # noqa: F401
     except ImportError as e:
         raise DolmalikeError(f"ablations run on Ray: pip install 'dolmalike[train]' ({e})") from None
+    from dolmalike.exec.ray_tasks import ensure_ray
 
-    if ray.is_initialized():
-        return False
-    if address:
-        ray.init(address=address, log_to_driver=False)
-    else:
-        ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False)
-    return True
+    return ensure_ray(address, num_cpus)
 
 
 def _gpus_per_task(spec: AblationSpec) -> float:
@@ -306,6 +301,9 @@ def run_ablation(
     """Run every variant as a Ray task and write DIR/results.{csv,md} and DIR/loss_curves.png."""
     from tqdm import tqdm
 
+    from dolmalike.exec.ray_tasks import check_ray_address
+
+    check_ray_address(ray_address)  # before anything is written or built
     Path(spec.out).mkdir(parents=True, exist_ok=True)
     if spec.pipeline and spec.run_dir and not (Path(spec.run_dir) / "manifests").is_dir():
         from dolmalike.exec.executor import ExecConfig
