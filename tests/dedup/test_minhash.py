@@ -77,3 +77,21 @@ def test_estimates_agree_with_datasketch(real_texts):
     assert rms_ours < 1.5 * np.sqrt((truth * (1 - truth) / 112).mean())
     assert 0.5 < rms_ours / rms_theirs < 2.0
     assert np.corrcoef(ours, truth)[0, 1] > 0.95 and np.corrcoef(theirs, truth)[0, 1] > 0.95
+
+
+def test_signatures_in_a_forked_child_after_the_parent_signed() -> None:
+    # Regression: rensa's thread pool, started in the parent, deadlocked forked executor workers.
+    import os
+    import signal
+
+    hasher = MinHasher(num_perm=16, seed=3)
+    flat = np.arange(400_000, dtype=np.uint64)
+    offsets = np.arange(0, 400_001, 500, dtype=np.int64)
+    expected = hasher.signature_rows(flat, offsets)
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(20)
+        ok = np.array_equal(hasher.signature_rows(flat, offsets), expected)
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -10,10 +10,17 @@ benchmarks/bench_dedup_speed.py). Signatures are stored as uint64 so that EMPTY_
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
-import numpy as np
-from rensa import RMinHash
+# rensa signs a batch on a process-wide rayon pool. A pool started before a fork is dead in the
+# child (its threads are not copied), so the child's first batch waits forever, and datatrove's
+# local executor forks its workers. Our executors already run one worker per core, so rensa runs
+# single-threaded: identical signatures, no fork hazard. This must be set before rayon's first use.
+os.environ["RAYON_NUM_THREADS"] = "1"
+
+import numpy as np  # noqa: E402
+from rensa import RMinHash  # noqa: E402
 
 # Signature entry of a document without shingles; never produced by rensa (entries < 2^32).
 EMPTY_VALUE = np.uint64(0xFFFFFFFFFFFFFFFF)
