@@ -68,6 +68,7 @@ def train_models(
         if held:
             print(
                 f"model {name}: held-out precision {_metric(held, 'precision')} recall {_metric(held, 'recall')}"
+                f" at threshold {held.get('threshold', 0.5)}, auc {_metric(held, 'auc')}"
             )
         mark_done(marker)
     return out
