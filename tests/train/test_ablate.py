@@ -155,3 +155,12 @@ def test_bundled_ablation_spec_is_valid() -> None:
     assert {p.seed for p in parsed} == {0} and {p.heldout_fraction for p in parsed} == {0.05}
     assert parsed[2].sources[0].where is not None  # the inline override replaced the source list
     assert Path(jobs[0]["train"]["eval"]["benchmarks_dir"], "piqa.jsonl").is_file()
+
+
+def test_ablate_with_a_dead_ray_address_is_one_line_and_writes_nothing(tmp_path: Path, cli, capsys) -> None:
+    spec = {"name": "t", "out": "out", "variants": [{"name": "a", "mix_dir": str(tmp_path / "prebuilt")}]}
+    (tmp_path / "abl.yaml").write_text(yaml.safe_dump(spec))
+    assert cli(["ablate", str(tmp_path / "abl.yaml"), "--ray-address", "127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err == "dolmalike ablate: error: no Ray cluster at 127.0.0.1:9: Connection refused\n"
+    assert not (tmp_path / "out").exists()
