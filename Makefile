@@ -22,7 +22,8 @@ install: $(PY)
 
 # headless chromium for the HTML report tests (tests/audit/test_report.py skips without it); needs root
 browser:
-	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
 # Debian's Slurm + munge, for `--executor slurm` and tests/runner/test_slurm_executor.py (needs root).
 # scripts/with_slurm.sh runs a private one-node Slurm inside a network namespace.
