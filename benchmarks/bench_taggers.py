@@ -7,10 +7,13 @@ Runs over the real Common Crawl documents of the shared data (727 Dolma-format p
 pii_v1 + badwords_v1 (+ langid_v1 when dolmalike.taggers.langid is present), through
 TaggerSet, the code path of `dolmalike tag` and the `tag` stage. Baseline, in the same run on
 the same documents: datatrove's C4QualityFilter + GopherRepetitionFilter + GopherQualityFilter,
-each applied to every document. datatrove's default word tokenizers need spaCy/NLTK models we
-cannot download, so it gets our regex tokenizer, which is faster than spaCy: the ratio is
-conservative. Note the filters also stop at their first failing rule while our taggers compute
-every sub-score. Throughput is per core: CPU seconds of this single process (best of --repeat).
+each applied to every document, with our regex word tokenizer, and again with datatrove's own
+tokenizer for English (spaCy's blank "en" pipeline, no model download) when spaCy is installed.
+Note the filters also stop at their first failing rule while our taggers compute every
+sub-score. When the dolma toolkit's venv is there (.venv-dolma, `make dolma-venv`), its c4_v2 +
+gopher_v1 + pii_regex_v2 taggers run on the same documents in a subprocess (_dolma_taggers.py).
+Throughput is per core: CPU seconds of one process (best of --repeat); peak RSS beside it.
+Target: >= 6 MB/s per core for the whole default set, language ID included.
 """
 
 from __future__ import annotations
@@ -18,10 +21,14 @@ from __future__ import annotations
 import argparse
 import gc
 import gzip
+import importlib.util
 import json
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 
+from _measure import Measured, measure
 from datatrove.data import Document as DatatroveDoc
 from datatrove.pipeline.filters import C4QualityFilter, GopherQualityFilter, GopherRepetitionFilter
 
@@ -38,6 +45,8 @@ FILES = (
     "dolma/sample/documents/000.json.gz",
 )
 OURS = ["c4_v1", "gopher_quality_v1", "gopher_repetition_v1", "pii_v1", "badwords_v1"]
+DOLMA_PY = REPO / ".venv-dolma" / "bin" / "python"
+DOLMA_TAGGERS = ["c4_v2", "gopher_v1", "pii_regex_v2"]
 
 
 def load_texts(data: Path) -> list[str]:
@@ -88,33 +97,52 @@ def main() -> None:
     gc.freeze()  # as the pipeline's worker does once its stages are built (runner/partition.py)
     run_ours(tagger_set, texts[:20])  # warm-up: load models, compile patterns
     tok = datatrove_word_tokenizer()
-    filters = [
-        C4QualityFilter(language=tok),
-        GopherRepetitionFilter(language=tok),
-        GopherQualityFilter(language=tok),
-    ]
-    run_datatrove(filters, texts[:20])
+    filter_sets = {"our regex tokenizer": _filters(tok)}
+    if importlib.util.find_spec("spacy") is not None:
+        from datatrove.utils.word_tokenizers import load_word_tokenizer
 
-    ours, base = [], []
-    for _ in range(repeat):  # interleaved, so both see the same machine load
-        ours.append(timed(lambda: run_ours(tagger_set, texts)))
-        base.append(timed(lambda: run_datatrove(filters, texts)))
-    o_cpu, o_wall = min(ours)
-    b_cpu, b_wall = min(base)
+        filter_sets["datatrove's spaCy 'en' tokenizer"] = _filters(load_word_tokenizer("en"))
+    for filters in filter_sets.values():
+        run_datatrove(filters, texts[:20])
+
+    ours = Measured()
+    base = dict.fromkeys(filter_sets, Measured())
+    for _ in range(repeat):  # interleaved, so every side sees the same machine load
+        ours = ours.best(measure(lambda: run_ours(tagger_set, texts)))
+        for key, filters in filter_sets.items():
+            base[key] = base[key].best(measure(lambda filters=filters: run_datatrove(filters, texts)))
+    dolma = run_dolma(texts, repeat)
 
     mb = n_bytes / 1e6
     print(f"documents: {len(texts)}   text: {mb:.2f} MB UTF-8   repetitions: {repeat} (best)")
-    print(f"ours ({', '.join(names)}; langid {langid_note}):")
-    print(
-        f"  {mb / o_cpu:6.2f} MB/s per core   {len(texts) / o_cpu:7.0f} docs/s   "
-        f"({o_cpu:.2f} s CPU, {o_wall:.2f} s wall)"
-    )
-    print("datatrove C4QualityFilter + GopherRepetitionFilter + GopherQualityFilter:")
-    print(
-        f"  {mb / b_cpu:6.2f} MB/s per core   {len(texts) / b_cpu:7.0f} docs/s   "
-        f"({b_cpu:.2f} s CPU, {b_wall:.2f} s wall)"
-    )
-    print(f"ratio (ours / datatrove throughput): {b_cpu / o_cpu:.2f}x")
+    print(f"{'tagger set':64s} {'MB/s/core':>9s} {'docs/s':>7s} {'CPU s':>6s} {'wall s':>6s} {'peak MB':>8s}")
+
+    def row(name: str, cpu: float, wall: float, peak: float) -> None:
+        print(f"{name:64s} {mb / cpu:9.2f} {len(texts) / cpu:7.0f} {cpu:6.2f} {wall:6.2f} {peak:8.0f}")
+
+    row(f"dolmalike, {len(names)} taggers (langid {langid_note})", ours.cpu, ours.wall, ours.peak_mb)
+    print(f"  {', '.join(names)}")
+    for key, m in base.items():
+        row(f"datatrove C4 + GopherRepetition + GopherQuality, {key}", m.cpu, m.wall, m.peak_mb)
+    if dolma is not None:
+        row(
+            f"dolma 1.2.1 {' + '.join(DOLMA_TAGGERS)} (subprocess)",
+            dolma["cpu"],
+            dolma["wall"],
+            dolma["peak_mb"],
+        )
+        print(
+            "  per dolma tagger: "
+            + ", ".join(f"{k} {mb / v:.2f} MB/s" for k, v in dolma["per_tagger_cpu"].items())
+        )
+    else:
+        print(f"dolma toolkit: not run ({DOLMA_PY} not found; `make dolma-venv` builds it)")
+    for key, m in base.items():
+        print(f"ratio ours / datatrove ({key}): {m.cpu / ours.cpu:.2f}x")
+    if dolma is not None:
+        print(f"ratio ours / dolma {'+'.join(DOLMA_TAGGERS)}: {dolma['cpu'] / ours.cpu:.2f}x")
+    verdict = "PASS" if mb / ours.cpu >= 6.0 else "FAIL"
+    print(f"target >= 6 MB/s per core for the whole set: {mb / ours.cpu:.2f} ({verdict})")
 
     if not args.quick:
         print("\nper tagger, share of the set (in set order; shared splits are charged to the first user):")
@@ -126,6 +154,32 @@ def main() -> None:
             alone = TaggerSet([t])
             cpu = min(timed(lambda alone=alone: run_ours(alone, texts))[0] for _ in range(repeat))
             print(f"  {t.name:22s} {mb / cpu:7.2f} MB/s   {cpu:.3f} s")
+
+
+def _filters(tok: object) -> list:
+    return [
+        C4QualityFilter(language=tok),
+        GopherRepetitionFilter(language=tok),
+        GopherQualityFilter(language=tok),
+    ]
+
+
+def run_dolma(texts: list[str], repeat: int) -> dict | None:
+    """The dolma toolkit's taggers on the same texts, in its own venv; None when it is not built."""
+    if not DOLMA_PY.is_file():
+        return None
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", encoding="utf-8") as f:
+        for t in texts:
+            f.write(json.dumps({"text": t}) + "\n")
+        f.flush()
+        script = Path(__file__).with_name("_dolma_taggers.py")
+        out = subprocess.run(
+            [str(DOLMA_PY), str(script), f.name, str(repeat), *DOLMA_TAGGERS],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def in_set_shares(tagger_set: TaggerSet, texts: list[str], repeat: int, batch: int = 256) -> dict[str, float]:
