@@ -139,3 +139,25 @@ def test_tag_stage_never_drops_and_records_attributes(real_texts) -> None:
         assert [r["doc_id"] for r in rows] == [d.doc_id for d in docs]
         assert set(rows[0]) == {"doc_id", *schema.names}
     assert stage.config()["taggers"][1]["config"]["min_words_per_line"] == 5
+
+
+def test_cli_tag_takes_tagger_parameters(run_dir, capsys) -> None:
+    # quality_v1 needs model_path; any real fastText model does, here lid.176 scoring English.
+    from dolmalike.classifier.fasttext_io import bundled_lid_model
+
+    lid = bundled_lid_model()
+    args = ["tag", str(run_dir), "--taggers", "quality_v1,doc_length_v1"]
+    assert (
+        main([*args, "--param", f"quality_v1.model_path={lid}", "--param", "quality_v1.hq_label=__label__en"])
+        == 0
+    )
+    scores = connect(run_dir).execute("SELECT quality_score FROM attributes_quality_v1").fetchall()
+    assert len(scores) == 60 and max(s for (s,) in scores) > 0.5  # real English text scores as English
+    capsys.readouterr()
+    assert main([*args]) == 2  # no model_path: one-line error, not a traceback
+    assert main([*args, "--param", f"gopher_v1.x={lid}"]) == 2  # a parameter for a tagger not asked for
+    with pytest.raises(SystemExit) as usage:  # malformed: argparse's own one-line usage error
+        main([*args, "--param", "quality_v1model_path"])
+    assert usage.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and all("error" in line for line in err) and "Traceback" not in "".join(err)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from dolmalike.cli.argtypes import existing_dir, int_at_least
 from dolmalike.cli.output import add_json_flag, print_json, print_table
+from dolmalike.core.errors import DolmalikeError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +26,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         required=True,
         metavar="A,B,...",
         help="comma-separated tagger names (see `dolmalike taggers`)",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        type=tagger_param,
+        metavar="TAGGER.KEY=VALUE",
+        help="a tagger parameter, as in a spec's `taggers:` block (repeatable; VALUE is read as YAML), "
+        "e.g. --param quality_v1.model_path=models/quality.bin",
     )
     p.add_argument("--workers", type=int_at_least(1), default=1, help="parallel partition tasks (default 1)")
     p.add_argument(
@@ -44,7 +55,7 @@ def handle(args: argparse.Namespace) -> int:
 
     report = tag_run(
         args.run_dir,
-        [args.taggers],
+        tagger_specs(args.taggers, args.param),
         workers=args.workers,
         plugin_dirs=args.plugins or [DEFAULT_PLUGIN_DIR],
         force=args.force,
@@ -58,3 +69,29 @@ def handle(args: argparse.Namespace) -> int:
     )
     print_table(["tagger", "rows", "view"], [[t, report.rows[t], f"attributes_{t}"] for t in report.taggers])
     return 0
+
+
+def tagger_param(text: str) -> tuple[str, str, Any]:
+    """argparse type: "quality_v1.model_path=x.bin" -> ("quality_v1", "model_path", "x.bin")."""
+    import yaml
+
+    target, sep, value = text.partition("=")
+    name, dot, key = target.partition(".")
+    if not (sep and dot and name and key):
+        raise argparse.ArgumentTypeError(f"{text!r}: use TAGGER.KEY=VALUE")
+    try:
+        parsed = yaml.safe_load(value) if value else ""
+    except yaml.YAMLError:
+        parsed = value  # not YAML: keep the text as it was typed
+    return name, key, parsed
+
+
+def tagger_specs(names: str, params: list[tuple[str, str, Any]]) -> list[str | dict[str, dict[str, Any]]]:
+    """--taggers a,b plus --param a.k=v -> ["b", {"a": {"k": v}}], in --taggers order."""
+    order = [n.strip() for n in names.split(",") if n.strip()]
+    by_tagger: dict[str, dict[str, Any]] = {}
+    for name, key, value in params:
+        if name not in order:
+            raise DolmalikeError(f"--param {name}.{key}: {name!r} is not in --taggers ({', '.join(order)})")
+        by_tagger.setdefault(name, {})[key] = value
+    return [{n: by_tagger[n]} if n in by_tagger else n for n in order]
