@@ -333,8 +333,7 @@ def ray_cluster(network_namespace):
     import sys
 
     bin_dir = str(Path(sys.executable).parent)
-    if shutil.which("ray", path=bin_dir) is None:
-        pytest.skip(f"no `ray` command beside {sys.executable} (pip install 'dolmalike[train]')")
+    assert shutil.which("ray", path=bin_dir), f"no `ray` beside {sys.executable}: ray is in the train extra"
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}"}
 
     def run(state: Path, argv: list[str], timeout: float = 300) -> subprocess.CompletedProcess:

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
+import datasets
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,8 +16,6 @@ from dolmalike.lineage.hf_export import export_hf, parse_fetch_date
 from dolmalike.manifests.query import connect
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
-
-datasets = pytest.importorskip("datasets", reason="Hugging Face datasets is not installed (dev extra)")
 
 SPEC = """name: hf
 seed: 0
