@@ -8,28 +8,14 @@ on CPU this is bit-identical to the original run (the trainer's resume guarantee
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.train.checkpoint import checkpoint_dir
+from dolmalike.train.checkpoint import checkpoint_dir, list_checkpoints, point_latest
 from dolmalike.train.exclusion import EXCLUDED_DOCS_FILE
 from dolmalike.train.metrics import read_log
 from dolmalike.train.traindir import TrainLayout, info_config, load_info
-
-_STEP = re.compile(r"^step-(\d+)\.pt$")
-
-
-def list_checkpoints(train_dir: str | Path) -> dict[int, Path]:
-    """step -> checkpoint file, for every checkpoint TRAIN_DIR still holds."""
-    d = checkpoint_dir(train_dir)
-    found = {}
-    for p in sorted(d.glob("step-*.pt")) if d.is_dir() else []:
-        m = _STEP.match(p.name)
-        if m:
-            found[int(m.group(1))] = p
-    return found
 
 
 def trained_steps(train_dir: str | Path) -> int:
@@ -74,13 +60,10 @@ def checkpoint_at(train_dir: str | Path, step: int, scratch: Path) -> Path:
 
 def seed_checkpoint(ckpt: Path, train_dir: Path) -> None:
     """Make `ckpt` the latest checkpoint of `train_dir` (so `train(..., resume=True)` starts there)."""
-    from dolmalike.io.atomic import atomic_write_json
-
     d = checkpoint_dir(train_dir)
     d.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ckpt, d / ckpt.name)
-    step = int(_STEP.match(ckpt.name).group(1))  # type: ignore[union-attr]
-    atomic_write_json(d / "latest.json", {"step": step, "file": ckpt.name})
+    point_latest(train_dir, d / ckpt.name)
 
 
 def load_log(train_dir: str | Path) -> list[dict]:

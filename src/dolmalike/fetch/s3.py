@@ -65,8 +65,17 @@ def has_local_credentials() -> bool:
     return resolver.load_credentials() is not None
 
 
-def make_s3_client(endpoint: str | None = None, *, unsigned: bool | None = None) -> Any:
-    """A boto3 S3 client. `unsigned=None` means: sign only when local credentials exist."""
+def make_s3_client(
+    endpoint: str | None = None,
+    *,
+    unsigned: bool | None = None,
+    max_attempts: int = 1,
+    connect_timeout: float = 10,
+) -> Any:
+    """A boto3 S3 client. `unsigned=None` means: sign only when local credentials exist.
+
+    `max_attempts=1` suits callers with their own retry loop (fetch resumes and records each
+    attempt); callers without one let botocore's standard mode retry throttling and 5xx."""
     import boto3
     from botocore import UNSIGNED
     from botocore.config import Config
@@ -75,9 +84,8 @@ def make_s3_client(endpoint: str | None = None, *, unsigned: bool | None = None)
         unsigned = not has_local_credentials()
     config = Config(
         signature_version=UNSIGNED if unsigned else None,
-        # Our own loop retries (with resume); botocore's retries would hide attempts from the record.
-        retries={"max_attempts": 1, "mode": "standard"},
-        connect_timeout=10,
+        retries={"max_attempts": max_attempts, "mode": "standard"},
+        connect_timeout=connect_timeout,
         read_timeout=60,
     )
     session = boto3.session.Session()

@@ -30,7 +30,7 @@ from typing import Any
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.redact import redact
-from dolmalike.fetch.s3 import DEFAULT_REGION, has_local_credentials, resolve_endpoint
+from dolmalike.fetch.s3 import make_s3_client, resolve_endpoint
 from dolmalike.io.atomic import atomic_open, atomic_write_json
 from dolmalike.io.cachedirs import is_s3_url, s3_cache_path, split_s3_dir
 
@@ -52,23 +52,6 @@ def safe_endpoint(endpoint: str | None) -> str:
     return redact(endpoint) if endpoint else "AWS S3"
 
 
-def _client(endpoint: str | None) -> Any:
-    import boto3
-    from botocore import UNSIGNED
-    from botocore.config import Config
-
-    config = Config(
-        signature_version=None if has_local_credentials() else UNSIGNED,
-        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=60,
-    )
-    session = boto3.session.Session()
-    return session.client(
-        "s3", endpoint_url=endpoint, region_name=session.region_name or DEFAULT_REGION, config=config
-    )
-
-
 class S3Dir:
     """One s3://BUCKET/PREFIX directory and its local copy."""
 
@@ -77,7 +60,7 @@ class S3Dir:
         self.url = f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
         self.endpoint = resolve_endpoint(endpoint)
         self.local = s3_cache_path(self.url)
-        self._s3 = _client(self.endpoint)
+        self._s3 = make_s3_client(self.endpoint, max_attempts=MAX_ATTEMPTS, connect_timeout=5)
 
     # -- errors ---------------------------------------------------------------------------
     def _fail(self, e: Exception, what: str) -> DolmalikeError:
@@ -243,11 +226,8 @@ def _files(root: Path) -> Iterator[Path]:
 
 
 def _md5(path: Path) -> str:
-    h = hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, lambda: hashlib.md5(usedforsecurity=False)).hexdigest()
 
 
 def local_dir(path: str, endpoint: str | None = None) -> Path:

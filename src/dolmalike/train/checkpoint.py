@@ -24,6 +24,27 @@ def checkpoint_dir(train_dir: str | Path) -> Path:
     return Path(train_dir) / "checkpoints"
 
 
+def checkpoint_name(step: int) -> str:
+    return f"step-{step:08d}.pt"
+
+
+def list_checkpoints(train_dir: str | Path) -> dict[int, Path]:
+    """step -> checkpoint file, for every checkpoint TRAIN_DIR still holds."""
+    d = checkpoint_dir(train_dir)
+    found = {}
+    for p in sorted(d.glob("step-*.pt")) if d.is_dir() else []:
+        step = p.name[len("step-") : -len(".pt")]
+        if step.isdigit() and p.name == checkpoint_name(int(step)):
+            found[int(step)] = p
+    return found
+
+
+def point_latest(train_dir: str | Path, path: Path) -> None:
+    """Make checkpoint `path` (inside TRAIN_DIR's checkpoints/) the one a resume starts from."""
+    step = int(path.name[len("step-") : -len(".pt")])
+    atomic_write_json(checkpoint_dir(train_dir) / "latest.json", {"step": step, "file": path.name})
+
+
 def rng_state() -> dict[str, Any]:
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),
@@ -53,7 +74,7 @@ def save_checkpoint(
 ) -> Path:
     """Write checkpoints/step-<k>.pt atomically, point latest.json at it, prune old ones."""
     d = checkpoint_dir(train_dir)
-    path = d / f"step-{step:08d}.pt"
+    path = d / checkpoint_name(step)
     buf = io.BytesIO()
     torch.save(
         {
@@ -66,7 +87,7 @@ def save_checkpoint(
         buf,
     )
     atomic_write_bytes(path, buf.getvalue())
-    atomic_write_json(d / "latest.json", {"step": step, "file": path.name})
+    point_latest(train_dir, path)
     if keep > 0:
         for old in sorted(d.glob("step-*.pt"))[:-keep]:
             old.unlink()
