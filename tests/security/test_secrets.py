@@ -99,6 +99,10 @@ def test_s3_userinfo_is_refused_in_one_redacted_line(s3_env: str, bucket: str, t
         _cli("fetch", url + "warc.paths", "--out", str(tmp_path / "f")),
         _cli("fetch", "CC-MAIN-2024-22", "--dry-run", "--base-url", url),
         _cli("fetch", str(tmp_path / "nope.paths"), "--dry-run", "--base-url", url),
+        # as an output or a directory to query: checked by argparse types, whose messages echo the argument
+        _cli("run", str(spec), "--out", url + "run", "--input", str(spec)),
+        _cli("sql", url + "run", "SELECT 1"),
+        _cli("mix", str(tmp_path), str(spec), "--out", url + "mix"),
     ]
     for r in results:
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr

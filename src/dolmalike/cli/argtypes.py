@@ -67,7 +67,7 @@ def out_dir(text: str) -> str:
 
         try:
             split_s3_dir(text)
-        except ValueError as e:  # DolmalikeError
+        except DolmalikeError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
         return text
     p = Path(text)

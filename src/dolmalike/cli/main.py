@@ -44,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
     Subcommand parsers inherit this class through add_subparsers."""
 
     def error(self, message: str) -> typing.NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {redact(message)}\n")  # argparse echoes the argument
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from dolmalike.core.errors import DolmalikeError
+
 # scheme://userinfo@ — userinfo runs to the last "@" before the path, query, fragment or whitespace.
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s'\"<>]*@")
 
@@ -23,3 +25,13 @@ def redact(text: str) -> str:
 
 def has_userinfo(url: str) -> bool:
     return _USERINFO.match(url) is not None
+
+
+def refuse_userinfo(url: str) -> None:
+    """S3 credentials come only from the environment / AWS config, never from a URL (where they
+    would end up in listings, manifests and shell history)."""
+    if url.startswith("s3://") and has_userinfo(url):
+        raise DolmalikeError(
+            f"{redact(url)}: credentials in s3:// URLs are not used; set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE / ~/.aws/credentials) instead"
+        )

@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.redact import refuse_userinfo
 from dolmalike.fetch.remote import is_remote, local_path, read_bytes, scheme_of
 from dolmalike.fetch.retry import Backoff
-from dolmalike.fetch.s3 import refuse_userinfo
 
 DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
 KINDS = ("warc", "wet", "wat")

@@ -7,21 +7,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dolmalike.core.errors import DolmalikeError
-from dolmalike.core.redact import has_userinfo, redact
+from dolmalike.core.redact import redact, refuse_userinfo
 
 ENDPOINT_ENV = "DOLMALIKE_S3_ENDPOINT"
 # Common Crawl's bucket lives in us-east-1; a region is needed to build a client at all.
 DEFAULT_REGION = "us-east-1"
-
-
-def refuse_userinfo(url: str) -> None:
-    """S3 credentials come only from the environment / AWS config, never from a URL (where they
-    would end up in listings, manifests and shell history)."""
-    if url.startswith("s3://") and has_userinfo(url):
-        raise DolmalikeError(
-            f"{redact(url)}: credentials in s3:// URLs are not used; set AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE / ~/.aws/credentials) instead"
-        )
 
 
 def split_s3_url(url: str) -> tuple[str, str]:

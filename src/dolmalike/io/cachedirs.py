@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from dolmalike.core.errors import DolmalikeError
+from dolmalike.core.redact import redact, refuse_userinfo
 
 CACHE_ENV = "DOLMALIKE_CACHE"
 
@@ -26,12 +27,13 @@ def is_s3_url(path: str | os.PathLike[str]) -> bool:
 
 def split_s3_dir(url: str) -> tuple[str, str]:
     """`s3://bucket/some/prefix/` -> ("bucket", "some/prefix"); the prefix may be empty."""
+    refuse_userinfo(url)
     parts = urlsplit(url)
     bucket, prefix = parts.netloc, parts.path.strip("/")
     if parts.scheme != "s3" or not bucket or "@" in bucket or parts.query or parts.fragment:
-        raise DolmalikeError(f"not an s3 directory URL: {url!r} (expected s3://BUCKET/PREFIX)")
+        raise DolmalikeError(f"not an s3 directory URL: {redact(url)!r} (expected s3://BUCKET/PREFIX)")
     if any(seg in (".", "..") for seg in prefix.split("/")):
-        raise DolmalikeError(f"s3 directory URL may not contain '.' or '..' segments: {url!r}")
+        raise DolmalikeError(f"s3 directory URL may not contain '.' or '..' segments: {redact(url)!r}")
     return bucket, prefix
 
 

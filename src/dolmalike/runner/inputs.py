@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import doc_id_for
-from dolmalike.fetch.s3 import refuse_userinfo
+from dolmalike.core.redact import refuse_userinfo
 
 _EXTS = (
     ".warc.wet.gz",
