@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -30,19 +29,11 @@ import time
 from pathlib import Path
 
 from _dedup_common import write_run
+from _measure import peak_rss_mb
 
 from dolmalike.manifests.layout import RunLayout
 
 BANDS, ROWS = 14, 8
-
-
-def _peak_mb() -> dict[str, float]:
-    try:
-        with open("/proc/self/status") as f:
-            hwm_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):  # not Linux: ru_maxrss (may include the parent's peak)
-        hwm_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"peak_rss_mb": hwm_kb / 1024}
 
 
 def child_imports(run_dir: Path, parts: list[str]) -> dict:
@@ -126,7 +117,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         result = CHILDREN[args.child](Path(args.workdir), args.parts.split(","))
-        result.update(_peak_mb())
+        result["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return
     n_docs = args.docs or (6_000 if args.quick else 200_000)
