@@ -35,6 +35,7 @@ _TAIL_CAP = 256
 _OUT_CAP = 1 << 20  # bounded decompression: a 50 MB record never sits in memory
 _RECORD_END = b"\r\n\r\n"
 _PROBE = 4096
+_HEAD_STEP = 1024
 _VERSION_LINE = re.compile(rb"WARC/\d+\.\d+\r\n")
 
 
@@ -138,18 +139,21 @@ def gzip_member_consistent(fh: BinaryIO, offset: int, end: int) -> bool:
     isize = int.from_bytes(fh.read(4), "little")
     fh.seek(offset)
     d = zlib.decompressobj(31)
-    head, pos = b"", offset
-    while pos < end and len(head) < _HEAD_CAP and _RECORD_END not in head:
-        chunk = fh.read(min(_PROBE, end - pos))
-        if not chunk:
-            return False
-        pos += len(chunk)
+    head, pos, pending = b"", offset, b""
+    # small steps: a WARC header is a few hundred bytes, and this runs once per record
+    while len(head) < _HEAD_CAP and _RECORD_END not in head and not d.eof:
+        if not pending:
+            if pos >= end:
+                break
+            pending = fh.read(min(_HEAD_STEP, end - pos))
+            if not pending:
+                return False
+            pos += len(pending)
         try:
-            head += d.decompress(chunk, _HEAD_CAP - len(head))
+            head += d.decompress(pending, min(_HEAD_STEP, _HEAD_CAP - len(head)))
         except zlib.error:
             return False
-        if d.unconsumed_tail:
-            break
+        pending = d.unconsumed_tail
     parsed = _parse_head(head)
     if isinstance(parsed, str):
         return False
