@@ -18,6 +18,7 @@ from dolmalike.io.atomic import atomic_write_json, remove_stale_temps
 from dolmalike.io.receipt import input_entry
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.runner.finalize import finalize_partition
+from dolmalike.runner.id_check import check_unique_doc_ids
 from dolmalike.runner.inputs import InputFile, resolve_inputs
 from dolmalike.runner.models import train_models
 from dolmalike.runner.partition import STREAM_STEP, PartitionProcessor, read_interruption
@@ -145,6 +146,7 @@ def run_pipeline(
     run_tasks(layout, STREAM_STEP, partitions, processor, exec_cfg)
     if unfinished := _unfinished(layout, partitions):
         return RunResult(layout.root, partitions, unfinished=unfinished)
+    check_unique_doc_ids(layout, partitions)
 
     for phase, step in enumerate(steps, start=1):
         step.run(layout, partitions, phase, exec_cfg)
