@@ -113,24 +113,40 @@ def _tokenize(cb: CharBatch, lo: int, hi: int) -> _Group:
         s, e = int(starts[t]) + c0, int(ends[t]) + c0
         keys[t] = xxhash.xxh3_64_intdigest(cb.joined[s:e].encode("utf-8", "surrogatepass"))
 
-    # characters per token that are punctuation (counted as PUNCT each) and alphabetic
-    small = np.int32 if n < 1 << 27 else np.int64  # (PUNCT * n must fit)
-    counts = np.zeros(n + 1, dtype=small)
-    np.cumsum(cls & PUNCT, dtype=small, out=counts[1:])
-    punct = counts[ends] - counts[starts]
-    np.cumsum(cls & ALPHA, dtype=small, out=counts[1:])
-    alpha = counts[ends] != counts[starts]
+    # every character punctuation (symbol) / some character alphabetic (alpha), looked at
+    # only where the first character leaves it open: a token starting with a non-punctuation
+    # character is no symbol; one starting with a letter is alpha, and one of non-word
+    # characters never is (a letter is a word character)
+    first = cls[starts]
+    symbol = (first & PUNCT) != 0
+    open_ = np.flatnonzero(symbol)
+    symbol[open_] = _flagged(cls, starts[open_], lens[open_], PUNCT, np.logical_and)
+    alpha = (first & ALPHA) != 0
+    open_ = np.flatnonzero(~alpha & ((first & WORD) != 0))
+    alpha[open_] = _flagged(cls, starts[open_], lens[open_], ALPHA, np.logical_or)
 
     doc_tok = np.searchsorted(starts, cb.offsets[lo : hi + 1] - c0)
     return _Group(
         doc_tok=doc_tok,
         lens=lens,
         keys=keys,
-        symbol=punct == PUNCT * lens,
+        symbol=symbol,
         alpha=alpha,
         start=c0,
         prefix=prefix,
     )
+
+
+def _flagged(cls: np.ndarray, starts: np.ndarray, lens: np.ndarray, flag: int, how: np.ufunc) -> np.ndarray:
+    """For each stretch cls[starts[i] : starts[i] + lens[i]] (lens >= 1): do all
+    (how=np.logical_and) / any (np.logical_or) of its characters have `flag`? Gathers only
+    the stretches' characters."""
+    if not len(starts):
+        return np.zeros(0, dtype=bool)
+    seg = np.zeros(len(starts), dtype=np.int64)
+    np.cumsum(lens[:-1], out=seg[1:])
+    at = np.arange(int(seg[-1] + lens[-1]), dtype=np.int64) + np.repeat(starts - seg, lens)
+    return how.reduceat((cls[at] & flag) != 0, seg)
 
 
 def _groups(texts: list[str]) -> list[tuple[int, int]]:
