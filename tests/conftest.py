@@ -24,6 +24,20 @@ def shared_data() -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """$DOLMALIKE_CACHE in a session temp dir: tests neither read nor fill the user's cache (the
+    stored decontamination index, local copies of s3 run dirs); subprocesses inherit it."""
+    path = tmp_path_factory.mktemp("dolmalike-cache")
+    saved = os.environ.get("DOLMALIKE_CACHE")
+    os.environ["DOLMALIKE_CACHE"] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop("DOLMALIKE_CACHE", None)
+    else:
+        os.environ["DOLMALIKE_CACHE"] = saved
+
+
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)")
 
 

@@ -12,11 +12,13 @@ the formats and decontam_index for normalization) and tags each document with:
   overlap_score >= `threshold` (defaults: any match at all);
 - `spans`: [start, end, 1.0] character ranges of the document covered by matched grams.
 
-The index is built on first use (a few seconds for all the standard benchmarks, ~26 MB) and
-kept in a small per-process cache keyed by the eval files (path, size, mtime) and settings.
+The index is built on first use (a few seconds for all the standard benchmarks, ~26 MB), stored
+under $DOLMALIKE_CACHE/decontam keyed by the eval files' sha256 and the settings, so later
+processes and runs load it instead (decontam_cache), and kept in a small per-process cache keyed
+by the eval files (path, size, mtime) and settings.
 Pickling drops it: stages are pickled once per task, and shipping the index with every task
 would cost more than looking it up; a forked worker inherits the parent's cache, and a spawned
-one builds the index once for all the tasks it runs.
+one loads the stored index once for all the tasks it runs.
 """
 
 from __future__ import annotations
@@ -31,13 +33,31 @@ import pyarrow as pa
 from dolmalike.core.document import Document
 from dolmalike.core.hashing import sha256_file
 from dolmalike.taggers.base import SPANS, Tagger, tagger
+from dolmalike.taggers.decontam_cache import cached_index, index_key
 from dolmalike.taggers.decontam_evalsets import eval_files, read_eval_sets
 from dolmalike.taggers.decontam_index import NgramIndex, token_offsets, tokens
 
 
+@lru_cache(maxsize=64)
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
+    """sha256 of an eval file, once per version of it per process (size/mtime: a rewrite re-hashes)."""
+    return sha256_file(path)
+
+
+def _digests(files: Sequence[Path]) -> list[tuple[str, str]]:
+    """(name, sha256) of each eval file."""
+    out = []
+    for f in files:
+        st = f.stat()
+        out.append((f.name, _file_sha256(str(f.resolve()), st.st_size, st.st_mtime_ns)))
+    return out
+
+
 @lru_cache(maxsize=2)
 def _build_index(files: tuple[tuple[str, int, int], ...], n: int, min_item_tokens: int) -> NgramIndex:
-    return NgramIndex(read_eval_sets([path for path, _, _ in files]), n, min_item_tokens)
+    paths = [Path(path) for path, _, _ in files]
+    key = index_key(_digests(paths), n, min_item_tokens)
+    return cached_index(key, lambda: NgramIndex(read_eval_sets(paths), n, min_item_tokens))
 
 
 @tagger("decontam_v1")
@@ -88,7 +108,7 @@ class DecontamTagger(Tagger):
 
     def config(self) -> dict[str, Any]:
         return {
-            "eval_sets": [{"name": f.name, "sha256": sha256_file(str(f))} for f in self.files],
+            "eval_sets": [{"name": name, "sha256": digest} for name, digest in _digests(self.files)],
             "n": self.n,
             "min_item_tokens": self.min_item_tokens,
             "threshold": self.threshold,

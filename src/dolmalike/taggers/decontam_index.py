@@ -13,8 +13,9 @@ own length, when they have at least `min_item_tokens` tokens; shorter ones are s
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +92,32 @@ class _Table:
             present[(keys >> self.shift).astype(np.int64)] = True
             self.bitmap = np.packbits(present, bitorder="little")
 
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The table as named arrays (for `from_arrays`)."""
+        out = {f"{prefix}keys": self.keys, f"{prefix}items": self.items}
+        if self.bitmap is not None:
+            out[f"{prefix}bitmap"] = self.bitmap
+            out[f"{prefix}shift"] = np.array([self.shift], dtype=np.uint64)
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str) -> _Table:
+        """The table `arrays(prefix)` described, without sorting again."""
+        table = cls.__new__(cls)
+        table.keys = arrays[f"{prefix}keys"]
+        table.items = arrays[f"{prefix}items"]
+        if (
+            table.keys.dtype != np.uint64
+            or table.items.dtype != np.int32
+            or len(table.keys) != len(table.items)
+        ):
+            raise ValueError(f"bad n-gram table {prefix!r}")
+        table.shift, table.bitmap = None, None
+        if f"{prefix}bitmap" in arrays:
+            table.bitmap = arrays[f"{prefix}bitmap"]
+            table.shift = np.uint64(arrays[f"{prefix}shift"][0])
+        return table
+
     def hits(self, grams: np.ndarray) -> np.ndarray:
         """Boolean mask: which grams are in the table."""
         mask = np.zeros(len(grams), dtype=bool)
@@ -123,6 +150,9 @@ class Matches:
     items: set[int] = field(default_factory=set)
     # token ranges [start, end) covered by matched grams, merged, in order
     token_spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+_STATS = ("items", "sequences", "short_sequences", "skipped_sequences")
 
 
 class NgramIndex:
@@ -164,6 +194,32 @@ class NgramIndex:
                 self.stats["short_sequences"] += len(sel)
         self.stats["skipped_sequences"] = int(np.count_nonzero(lengths < self.min_item_tokens))
         return tables
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The built index as named arrays (what `from_arrays` takes back; decontam_cache
+        stores them)."""
+        out: dict[str, np.ndarray] = {
+            "n": np.array([self.n, self.min_item_tokens], dtype=np.int64),
+            "item_ids": np.frombuffer(json.dumps(self.item_ids).encode(), dtype=np.uint8),
+            "stats": np.array([self.stats[k] for k in _STATS], dtype=np.int64),
+            "lengths": np.array(sorted(self.tables), dtype=np.int64),
+        }
+        for length, table in self.tables.items():
+            out.update(table.arrays(f"t{length}_"))
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> NgramIndex:
+        """The index `arrays()` described, without reading the eval sets again."""
+        index = cls.__new__(cls)
+        index.n, index.min_item_tokens = (int(v) for v in arrays["n"])
+        index.item_ids = json.loads(arrays["item_ids"].tobytes())
+        index.stats = dict(zip(_STATS, arrays["stats"].tolist()))
+        lengths = arrays["lengths"].tolist()
+        # in the order _build makes them (n first, then the short lengths), which match follows
+        order = [index.n, *[x for x in lengths if x != index.n]] if index.n in lengths else lengths
+        index.tables = {length: _Table.from_arrays(arrays, f"t{length}_") for length in order}
+        return index
 
     @property
     def n_grams(self) -> int:
