@@ -66,7 +66,7 @@ def build_crawl(texts: list[str], seed: int = 7, n_docs: int = 360) -> Crawl:
             doc_id=doc_id_for(key),
             text=text,
             url=url,
-            fetch_date=f"2024-05-{day:02d}T00:00:00Z",
+            fetch_date_raw=f"2024-05-{day:02d}T00:00:00Z",
             source="test",
         )
         docs.append(d)

@@ -35,12 +35,14 @@ def test_exact_keep_rule_ties_and_missing_dates(tmp_path):
         layout,
         "p1",
         [
-            Document("bbb", text="x", url="https://a.example/", fetch_date=day),
-            Document("zzz", text="y", url="https://a.example", fetch_date=None),  # no date: never kept first
-            Document("noid", text="z", url=None, fetch_date="2000-01-01T00:00:00Z"),
+            Document("bbb", text="x", url="https://a.example/", fetch_date_raw=day),
+            Document(
+                "zzz", text="y", url="https://a.example", fetch_date_raw=None
+            ),  # no date: never kept first
+            Document("noid", text="z", url=None, fetch_date_raw="2000-01-01T00:00:00Z"),
         ],
     )
-    _write(layout, "p0", [Document("aaa", text="w", url="https://A.example:443/#x", fetch_date=day)])
+    _write(layout, "p0", [Document("aaa", text="w", url="https://A.example:443/#x", fetch_date_raw=day)])
     _write(layout, "p2", [])
     UrlDedup(shards=3).run(layout, ["p1", "p0", "p2"], 1, ExecConfig())
     p1, p0 = _dedup(layout, "url_dedup", "p1"), _dedup(layout, "url_dedup", "p0")
@@ -76,12 +78,12 @@ def _variant(words: list[str], k: int) -> str:
 
 def test_minhash_verify_off_is_pure_lsh_and_empty_texts_never_cluster(tmp_path, real_texts):
     base = real_texts[5].split()[:300]
-    docs = [Document(f"d{k}", text=_variant(base, k), fetch_date=f"2024-01-0{k + 1}") for k in range(4)]
+    docs = [Document(f"d{k}", text=_variant(base, k), fetch_date_raw=f"2024-01-0{k + 1}") for k in range(4)]
     docs += [Document("e1", text=""), Document("e2", text="  ")]
     docs += [Document(f"u{k}", text=real_texts[10 + k]) for k in range(3)]
     for verify in (True, False):
         layout = RunLayout.of(tmp_path / str(verify))
-        _write(layout, "p", [Document(d.doc_id, text=d.text, fetch_date=d.fetch_date) for d in docs])
+        _write(layout, "p", [Document(d.doc_id, text=d.text, fetch_date_raw=d.fetch_date_raw) for d in docs])
         MinHashDedup(verify=verify).run(layout, ["p"], 1, ExecConfig())
         rows = _dedup(layout, "minhash_dedup", "p")
         assert {rows[f"d{k}"]["representative_id"] for k in range(4)} == {"d0"}
@@ -96,3 +98,48 @@ def test_minhash_verify_off_is_pure_lsh_and_empty_texts_never_cluster(tmp_path, 
         if verify:
             a, b = shingle_set(docs[1].text), shingle_set(docs[0].text)
             assert j == len(a & b) / len(a | b)
+
+
+# Spellings of fetch dates that string order gets wrong: the same instant written two ways
+# (".000000+00:00" sorts before "Z"), and an offset ("14:10+02:00" is 12:10Z, before 12:15Z).
+SAME_INSTANT = ("2019-07-17T12:15:59Z", "2019-07-17T12:15:59.000000+00:00")
+EARLIER_WITH_OFFSET = "2019-07-17T14:10:00+02:00"
+
+
+def test_keep_rule_sorts_on_the_timestamp_not_the_string(tmp_path, real_texts):
+    # by string, b1 (".000000+00:00" < "Z") and a2 ("12:15" < "14:10") would be kept
+    assert sorted([SAME_INSTANT[1], SAME_INSTANT[0]])[0] == SAME_INSTANT[1]
+    assert min(SAME_INSTANT[0], EARLIER_WITH_OFFSET) == SAME_INSTANT[0]
+    layout = RunLayout.of(tmp_path / "exact")
+    docs = [
+        Document("b1", text="one", url="https://x.example/", fetch_date_raw=SAME_INSTANT[1]),
+        Document("a1", text="two", url="https://x.example/", fetch_date_raw=SAME_INSTANT[0]),
+        Document(
+            "0bad", text="three", url="https://x.example/", fetch_date_raw="yesterday"
+        ),  # unparsed: last
+        Document("a2", text="four", url="https://y.example/", fetch_date_raw=SAME_INSTANT[0]),
+        Document("c2", text="five", url="https://y.example/", fetch_date_raw=EARLIER_WITH_OFFSET),
+    ]
+    _write(layout, "p", docs)
+    stored = pq.read_table(
+        layout.doc_part("p"), columns=["doc_id", "fetch_date", "fetch_date_raw"]
+    ).to_pylist()
+    assert [r["fetch_date_raw"] for r in stored] == [d.fetch_date_raw for d in docs]  # raw kept as read
+    assert stored[2]["fetch_date"] is None and stored[0]["fetch_date"] == stored[1]["fetch_date"]
+    UrlDedup(shards=2).run(layout, ["p"], 1, ExecConfig())
+    rows = _dedup(layout, "url_dedup", "p")
+    assert {d: rows[d]["representative_id"] for d in ("b1", "a1", "0bad")} == dict.fromkeys(
+        ("b1", "a1", "0bad"), "a1"
+    )
+    assert rows["a2"]["representative_id"] == rows["c2"]["representative_id"] == "c2"
+    # MinHash: the same rule over near-duplicate texts
+    base = real_texts[5].split()[:300]
+    dates = [SAME_INSTANT[1], SAME_INSTANT[0], "yesterday"]
+    near = [
+        Document(i, text=_variant(base, k), fetch_date_raw=f)
+        for k, (i, f) in enumerate(zip(("b", "a", "0"), dates))
+    ]
+    layout = RunLayout.of(tmp_path / "minhash")
+    _write(layout, "p", near)
+    MinHashDedup().run(layout, ["p"], 1, ExecConfig())
+    assert {r["representative_id"] for r in _dedup(layout, "minhash_dedup", "p").values()} == {"a"}

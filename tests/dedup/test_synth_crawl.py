@@ -46,7 +46,7 @@ def synth_run(tmp_path_factory):
                 p.doc_id,
                 text=p.main_text,
                 url=p.url,
-                fetch_date=p.fetch_time.isoformat(),
+                fetch_date_raw=p.fetch_time.isoformat(),
                 partition=part,
                 ordinal=n,
             )

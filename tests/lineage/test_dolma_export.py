@@ -15,7 +15,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from dolmalike.core.dates import parse_fetch_date
 from dolmalike.exec.executor import ExecConfig
+from dolmalike.io.docstore import join_metadata
 from dolmalike.lineage.dolma_export import FATE, attr_key, export_dolma
 from dolmalike.manifests.query import connect
 from dolmalike.readers.jsonl import read_jsonl
@@ -66,8 +68,8 @@ def test_export_layout_ids_and_fate(exported) -> None:
     status = dict(connect(run_dir).execute("SELECT doc_id, status FROM documents").fetchall())
     fate = {}  # the exported id (the input's own) -> the document's fate in the run
     for p in (run_dir / "docs").glob("*.parquet"):
-        for r in pq.read_table(p, columns=["doc_id", "metadata"]).to_pylist():
-            fate[json.loads(r["metadata"])["input_id"]] = status[r["doc_id"]]
+        for r in pq.read_table(p, columns=["doc_id", "metadata_json"]).to_pylist():
+            fate[json.loads(r["metadata_json"])["input_id"]] = status[r["doc_id"]]
     assert sorted(set(fate.values())) == ["dropped", "kept"]
     docs = sorted((out / "documents").glob("*.jsonl.gz"))
     assert [p.name for p in docs] == [
@@ -113,13 +115,15 @@ def test_import_keeps_a_dolma_datasets_fields_and_attributes(shared_data: Path, 
     docs = {}
     for p in (run_dir / "docs").glob("*.parquet"):
         for r in pq.read_table(p).to_pylist():
-            docs[json.loads(r["metadata"])["input_id"]] = (r, json.loads(r["metadata"]))
+            meta = join_metadata(r["metadata"], r["metadata_json"])
+            docs[meta["input_id"]] = (r, meta)
     originals = _lines(sample / "documents" / "000.json.gz")
     assert len(docs) == len(originals) == 10
     for rec in originals:
         row, meta = docs[rec["id"]]
         assert row["source"] == rec["source"] == "common-crawl" and row["text"] == rec["text"]
-        assert row["fetch_date"] == rec["created"] and meta["added"] == rec["added"]
+        assert row["fetch_date_raw"] == rec["created"] and meta["added"] == rec["added"]
+        assert row["fetch_date"] == parse_fetch_date(rec["created"]) is not None
         assert meta["input_metadata"] == rec["metadata"]
         for attr_set in ("duplicate_paragraphs", "pii", "sample", "toxicity"):
             line = next(

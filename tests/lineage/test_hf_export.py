@@ -1,18 +1,20 @@
-"""`dolmalike export --format hf`: Hugging Face `datasets` (the real library, offline, local files only)
-loads the typed Parquet: fetch_date as a timestamp, each stage's decision details as a struct."""
+"""Hugging Face `datasets` (the real library, offline, local files only) loads a run's own Parquet
+typed: fetch_date a timestamp, each stage's decision detail its struct, the fixed metadata keys a
+struct; `dolmalike export --format hf` lays the same files out one folder per table."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
 import pytest
 
+from dolmalike.core.dates import parse_fetch_date
 from dolmalike.exec.executor import ExecConfig
-from dolmalike.lineage.hf_export import export_hf, parse_fetch_date
+from dolmalike.lineage.hf_export import export_hf
 from dolmalike.manifests.query import connect
 from dolmalike.runner.pipeline import run_pipeline
 from dolmalike.runner.spec import load_spec
@@ -54,58 +56,74 @@ def _offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
-def test_fetch_date_parsing() -> None:
-    assert parse_fetch_date("2019-07-17T13:39:42.000Z") == datetime(
-        2019, 7, 17, 13, 39, 42, tzinfo=timezone.utc
-    )
-    assert parse_fetch_date("2023-01-27T21:38:46+02:00") == datetime(
-        2023, 1, 27, 19, 38, 46, tzinfo=timezone.utc
-    )
-    assert parse_fetch_date("2023-01-27T21:38:46") == datetime(2023, 1, 27, 21, 38, 46, tzinfo=timezone.utc)
-    assert parse_fetch_date("yesterday") is None and parse_fetch_date(None) is None
+def _parts(d: Path) -> list[Path]:
+    return sorted(d.glob("*.parquet"))
 
 
-def test_datasets_loads_typed_documents_and_details(hf_export, tmp_path: Path) -> None:
-    run_dir, out, report = hf_export
+def test_datasets_loads_the_run_dirs_own_typed_files(hf_export, tmp_path: Path) -> None:
+    """No export needed: docs/ and the manifests are typed as written."""
+    run_dir, _, _ = hf_export
     con = connect(run_dir)
-    docs = _load(sorted((out / "documents").glob("*.parquet")), tmp_path / "cache")
+    cache = tmp_path / "cache"
+    docs = _load(_parts(run_dir / "manifests" / "documents"), cache)
     assert len(docs) == con.execute("SELECT count(*) FROM documents").fetchone()[0]
-    assert isinstance(docs.features["fetch_date"], datasets.Value) and docs.features[
-        "fetch_date"
-    ].dtype.startswith("timestamp[us")
-    raw = dict(con.execute("SELECT doc_id, fetch_date FROM documents").fetchall())
+    assert docs.features["fetch_date"] == datasets.Value("timestamp[us, tz=UTC]")
+    assert docs.features["fetch_date_raw"] == datasets.Value("string")
     dated = [r for r in docs if r["fetch_date"] is not None]
-    assert len(dated) == sum(1 for v in raw.values() if v) > 0
+    assert len(dated) == sum(1 for r in docs if r["fetch_date_raw"]) > 0
     for r in dated:
-        assert isinstance(r["fetch_date"], datetime)
-        assert r["fetch_date"].replace(tzinfo=timezone.utc) == parse_fetch_date(raw[r["doc_id"]])
-    assert report["unparsed_fetch_dates"] == 0
-    assert {"c4_clean", "pii_mask", "content_dedup"} <= set(report["typed_detail"])
-    # c4_clean: the per-rule counts are struct fields, equal to the JSON the manifest holds
-    c4 = _load(sorted((out / "decisions" / "c4_clean").glob("*.parquet")), tmp_path / "cache")
-    assert isinstance(c4.features["detail"], dict)
-    rows = con.execute(
-        "SELECT doc_id, seq, detail FROM decisions WHERE stage = 'c4_clean' AND detail IS NOT NULL"
-    ).fetchall()
-    want = {(d, s): json.loads(j) for d, s, j in rows}
-    got = {(r["doc_id"], r["seq"]): r["detail"] for r in c4 if r["detail"] is not None}
-    assert len(got) == len(want) > 0
-    for key, detail in want.items():
-        typed = got[key]
-        assert {k: v for k, v in typed.items() if v is not None}.keys() >= detail.keys()
-        for k, v in detail.items():
-            if isinstance(v, dict):
-                assert {kk: vv for kk, vv in typed[k].items() if vv is not None} == v
-            else:
-                assert typed[k] == v
-    pii = _load(sorted((out / "decisions" / "pii_mask").glob("*.parquet")), tmp_path / "cache")
+        assert r["fetch_date"].replace(tzinfo=timezone.utc) == parse_fetch_date(r["fetch_date_raw"])
+    texts = _load(_parts(run_dir / "docs"), cache)
+    assert texts.features["fetch_date"] == datasets.Value("timestamp[us, tz=UTC]")
+    assert texts.features["metadata"]["http_status"] == datasets.Value("int64")
+    assert texts.features["metadata"]["charset"] == datasets.Value("string")
+    assert texts.features["metadata_json"] == datasets.Value("string")
+    assert len(texts) > 0 and all(
+        r["metadata"]["http_status"] == 200 and r["metadata"]["charset"] for r in texts
+    )
+    stream = run_dir / "manifests" / "decisions" / "stream"
+    # c4_clean: the declared struct; its non-null fields are what the `decisions` view renders as JSON
+    c4 = _load(_parts(stream / "c4_clean"), cache)
+    assert c4.features["detail"]["rules"]["policy"]["chars"] == datasets.Value("int64")
+    assert c4.features["detail"]["line"] == datasets.Value("int64")
+    want = {
+        (d, s): json.loads(j)
+        for d, s, j in con.execute(
+            "SELECT doc_id, seq, detail FROM decisions WHERE stage = 'c4_clean' AND detail IS NOT NULL"
+        ).fetchall()
+    }
+    got = {(r["doc_id"], r["seq"]): _non_null(r["detail"]) for r in c4 if r["detail"] is not None}
+    assert got == want and any("rules" in v for v in want.values())
+    pii = _load(_parts(stream / "pii_mask"), cache)
     masked = [r for r in pii if r["detail"] is not None]
     assert masked and all(
         isinstance(x["start"], int) and x["type"] for r in masked for x in r["detail"]["replacements"]
     )
-    texts = _load(sorted((out / "docs").glob("*.parquet")), tmp_path / "cache")
-    n_texts = sum(pq.read_metadata(p).num_rows for p in (run_dir / "docs").glob("*.parquet"))
-    assert len(texts) == n_texts > 0 and texts.features["text"].dtype == "string"
+    dedup = _load(_parts(run_dir / "manifests" / "decisions" / "content_dedup"), cache)
+    assert dedup.features["detail"]["cluster_size"] == datasets.Value("int64")
+    # a stage with no fixed detail keeps JSON text
+    assert _load(_parts(stream / "extract"), cache).features["detail"] == datasets.Value("string")
+
+
+def _non_null(v):
+    if isinstance(v, dict):
+        return {k: _non_null(x) for k, x in v.items() if x is not None}
+    return v
+
+
+def test_hf_export_is_one_folder_per_table(hf_export, tmp_path: Path) -> None:
+    run_dir, out, report = hf_export
+    assert report["unparsed_fetch_dates"] == 0
+    assert {"c4_clean", "pii_mask", "content_dedup"} <= set(report["typed_detail"])
+    assert {"extract", "tag"} <= set(report["json_detail"])
+    for stage in report["typed_detail"] + report["json_detail"]:
+        parts = [p for p in _parts(out / "decisions" / stage) if pq.read_metadata(p).num_rows]
+        if parts:  # datasets refuses a split of no rows
+            assert set(_load(parts, tmp_path / "cache")["stage"]) == {stage}
+    docs = _load(_parts(out / "documents"), tmp_path / "cache")
+    assert docs.features["fetch_date"] == datasets.Value("timestamp[us, tz=UTC]")
+    n_texts = sum(pq.read_metadata(p).num_rows for p in _parts(run_dir / "docs"))
+    assert len(_load(_parts(out / "docs"), tmp_path / "cache")) == n_texts > 0
 
 
 def test_export_cli(hf_export, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

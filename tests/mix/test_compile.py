@@ -38,7 +38,7 @@ def test_unknown_column_lists_valid_columns(mix_run):
     assert str(e.value).endswith("langid_v1 has no column 'lang'; valid columns: language, language_score")
     with pytest.raises(
         DolmalikeError,
-        match=r"table documents has no column 'uri'; valid columns: crawl, doc_id, fetch_date, n_chars",
+        match=r"table documents has no column 'uri'; valid columns: crawl, doc_id, fetch_date, fetch_date_raw, n_chars",
     ):
         compile_sources(run_dir, {"name": "u", "where": {"attr": "uri", "contains": "x"}})
 

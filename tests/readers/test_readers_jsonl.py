@@ -33,7 +33,7 @@ def test_dolma_file(shared_data: Path) -> None:
     )  # the line's own source + id
     assert first.source == "test_gz" and first.text == recs[0]["text"]
     assert first.url == "16thfleet.wikidot.com/chatter:anewhome"  # metadata.url, as given
-    assert first.fetch_date == "2019-07-17T13:39:42.000Z"
+    assert first.fetch_date_raw == "2019-07-17T13:39:42.000Z"
     assert first.warc_path == str(path) and first.warc_offset == 0
     assert first.metadata["input_id"] == "blj5uzvcoa4iybpd5o6kom5nir6ngmoj" and first.metadata["line"] == 1
     assert first.metadata["input_metadata"]["uncompressed_offset"] == 813814

@@ -57,7 +57,7 @@ def test_whirlwind_provenance(shared_data: Path) -> None:
     assert doc.warc_record_id == response[2]
     assert doc.doc_id == doc_id_for(response[2])
     assert doc.source == "cc"
-    assert doc.fetch_date == "2024-05-18T01:58:10Z"
+    assert doc.fetch_date_raw == "2024-05-18T01:58:10Z"
     assert doc.warc_payload_digest and doc.warc_payload_digest.startswith("sha1:")
     assert doc.metadata == {"http_status": 200}
     assert doc.content_type == "text/html" and doc.charset.lower() == "utf-8"

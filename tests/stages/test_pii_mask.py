@@ -1,5 +1,3 @@
-import json
-
 import pytest
 
 from dolmalike.core.document import Document
@@ -24,7 +22,7 @@ def test_masks_and_records_every_replacement() -> None:
     assert out[1].text == "Nothing personal here."
     masked, kept = ctx.decisions
     assert (masked.decision, masked.score, kept.decision) == ("masked", 3.0, "kept")
-    replacements = json.loads(masked.detail)["replacements"]
+    replacements = masked.detail["replacements"]
     assert replacements == [
         {"type": "EMAIL_ADDRESS", "start": 9, "end": 29, "replacement": "|||EMAIL_ADDRESS|||"},
         {"type": "PHONE_NUMBER", "start": 36, "end": 50, "replacement": "|||PHONE_NUMBER|||"},
@@ -46,7 +44,7 @@ def test_masks_and_records_every_replacement() -> None:
 def test_only_selected_types_are_masked() -> None:
     out, ctx = _run(PiiMask(types=["IP_ADDRESS"]), [TEXT])
     assert out[0].text == "Write to jane.doe@example.org, call (212) 555-0147 or ping |||IP_ADDRESS||| today."
-    assert [r["type"] for r in json.loads(ctx.decisions[0].detail)["replacements"]] == ["IP_ADDRESS"]
+    assert [r["type"] for r in ctx.decisions[0].detail["replacements"]] == ["IP_ADDRESS"]
     with pytest.raises(DolmalikeError, match="unknown PII type"):
         PiiMask(types=["SSN"])
 

@@ -11,12 +11,13 @@ from dolmalike.cli.output import add_json_flag, print_json
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
-        help="write a run in another toolkit's layout (Dolma documents/ + attributes/, or typed Parquet for HF)",
+        help="write a run in another toolkit's layout (Dolma documents/ + attributes/, or one folder per table for HF)",
         description="dolma: RUN_DIR's documents as DIR/documents/<partition>.jsonl.gz and every tagger's "
         "attributes (plus each document's kept/dropped fate, set dolmalike_fate) as line-aligned "
         "DIR/attributes/<set>/<partition>.jsonl.gz, which `dolma tag`, `dolma mix` and `dolma stat` read. "
-        "hf: the manifests and texts as Parquet for Hugging Face datasets, fetch_date a UTC timestamp and "
-        "each stage's decision details a typed struct (DIR/decisions/<stage>/).",
+        "hf: the run's (already typed) manifests and texts one folder per table for Hugging Face datasets "
+        "(DIR/documents/, DIR/docs/ as Parquet even when the run stored jsonl.zst, DIR/decisions/<stage>/, "
+        "DIR/dedup/, DIR/attributes_<tagger>/).",
     )
     p.add_argument("run_dir", metavar="RUN_DIR", type=existing_dir)
     p.add_argument("--format", choices=["dolma", "hf"], default="dolma", help="output layout (default dolma)")

@@ -7,6 +7,7 @@ neither should depend on the other.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -16,4 +17,6 @@ class Decision:
     decision: str  # kept | dropped | error | modified | masked | ...
     reason: str | None = None
     score: float | None = None
-    detail: str | None = None  # JSON text for structured extras (e.g. per-rule counts)
+    # structured extras (e.g. per-rule counts): written as the stage's declared struct
+    # (Stage.detail_type), or as JSON text when the stage declares none
+    detail: dict[str, Any] | None = None

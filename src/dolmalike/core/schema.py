@@ -1,11 +1,19 @@
 """Arrow schemas of the lineage manifests: the contract every stage extends.
 
-Columns may be added; existing names are never renamed.
+Columns may be added; existing names are never renamed. A column's type may change (pre-1.0) when
+it becomes more precise; SCHEMA_VERSION then goes up (it is in manifests/schema.json and in every
+run's receipt, so a reader can tell old run dirs apart).
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
+
+# 2: fetch_date a UTC timestamp (fetch_date_raw the header as seen); typed decision details and
+#    document metadata; stream decisions split per stage (decisions/stream/<stage>/).
+SCHEMA_VERSION = 2
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 # What the reader attaches to every record (Document.provenance()) plus where the runner found it.
 PROVENANCE = [
@@ -17,7 +25,8 @@ PROVENANCE = [
     ("warc_offset", pa.int64()),
     ("warc_record_id", pa.string()),
     ("warc_payload_digest", pa.string()),
-    ("fetch_date", pa.string()),
+    ("fetch_date", TIMESTAMP),  # parsed from fetch_date_raw (core.dates); null if it does not parse
+    ("fetch_date_raw", pa.string()),  # the WARC-Date / `created` string exactly as the input had it
 ]
 LOCATION = [("partition", pa.string()), ("ordinal", pa.int64())]
 
@@ -45,7 +54,9 @@ DECISIONS = pa.schema(
         ("decision", pa.string()),
         ("reason", pa.string()),
         ("score", pa.float64()),
-        ("detail", pa.string()),  # JSON
+        # the stage's declared struct (Stage.detail_type), or JSON text for free-form details;
+        # the `decisions` view renders every stage's detail as JSON text (manifests.query)
+        ("detail", pa.string()),
     ]
 )
 

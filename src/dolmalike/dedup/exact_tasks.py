@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dolmalike.core.schema import TIMESTAMP
 from dolmalike.dedup.exact import content_key, url_key
 from dolmalike.dedup.results import Membership, cluster_id_for, write_partition
 from dolmalike.dedup.survivors import iter_surviving_batches
@@ -25,7 +26,7 @@ from dolmalike.io.atomic import atomic_write_parquet
 from dolmalike.manifests.layout import RunLayout
 
 KEYS_SCHEMA = pa.schema(
-    [("row", pa.int64()), ("doc_id", pa.string()), ("fetch_date", pa.string()), ("key", pa.binary(16))]
+    [("row", pa.int64()), ("doc_id", pa.string()), ("fetch_date", TIMESTAMP), ("key", pa.binary(16))]
 )
 GROUPS_SCHEMA = pa.schema(
     [
@@ -81,13 +82,13 @@ class KeyTask(_Task):
     def __call__(self, partition: str) -> None:
         column, key_fn = KEYS[self.method]
         doc_ids: list[str] = []
-        dates: list[str | None] = []
+        dates: list[pa.Array] = []  # timestamps stay Arrow: no datetime objects per row
         keys: list[bytes | None] = []
         for batch in iter_surviving_batches(
             self.layout, partition, self.phase, ["doc_id", "fetch_date", column]
         ):
             doc_ids += batch["doc_id"].to_pylist()
-            dates += batch["fetch_date"].to_pylist()
+            dates += batch["fetch_date"].chunks
             keys += [key_fn(v) for v in batch[column].to_pylist()]
         atomic_write_parquet(self.work.ids(partition), pa.table({"doc_id": doc_ids}, schema=IDS_SCHEMA))
         has_key = np.array([k is not None for k in keys], dtype=bool)
@@ -96,7 +97,7 @@ class KeyTask(_Task):
             {
                 "row": np.arange(len(keys), dtype=np.int64),
                 "doc_id": doc_ids,
-                "fetch_date": dates,
+                "fetch_date": pa.chunked_array(dates, TIMESTAMP),
                 "key": pa.array(keys, pa.binary(16)),
             },
             schema=KEYS_SCHEMA,

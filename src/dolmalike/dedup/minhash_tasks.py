@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dolmalike.core.schema import TIMESTAMP
 from dolmalike.core.typedconfig import bounded
 from dolmalike.dedup.lsh import MAX_DOCS, band_hashes, candidate_pairs, decode_pairs
 from dolmalike.dedup.minhash import MinHasher, estimate_jaccard
@@ -38,7 +40,7 @@ from dolmalike.io.atomic import atomic_write_json, atomic_write_parquet
 from dolmalike.manifests.layout import RunLayout
 
 # n_grams counts repeats (0 exactly when the document has no shingles)
-IDS_SCHEMA = pa.schema([("doc_id", pa.string()), ("fetch_date", pa.string()), ("n_grams", pa.int64())])
+IDS_SCHEMA = pa.schema([("doc_id", pa.string()), ("fetch_date", TIMESTAMP), ("n_grams", pa.int64())])
 CLUSTERS_SCHEMA = pa.schema(
     [
         ("row", pa.int64()),
@@ -134,12 +136,12 @@ class SignatureTask(_Task):
         hasher = MinHasher(self.params.num_perm, self.params.seed)
         columns = ["doc_id", "fetch_date", "text"]
         doc_ids: list[str] = []
-        dates: list[str | None] = []
+        dates: list[pa.ChunkedArray] = []  # timestamps stay Arrow: no datetime objects per row
         sigs: list[np.ndarray] = []
         n_grams: list[np.ndarray] = []
         for batch in iter_surviving_batches(self.layout, partition, self.phase, columns):
             doc_ids += batch["doc_id"].to_pylist()
-            dates += batch["fetch_date"].to_pylist()
+            dates.append(batch["fetch_date"])
             texts = [t or "" for t in batch["text"].to_pylist()]
             flat, offsets = ngram_hash_rows(texts, self.params.ngram)
             n_grams.append(np.diff(offsets))
@@ -149,7 +151,8 @@ class SignatureTask(_Task):
         # stored band-major, (bands, n): the bucket task of band b then reads one contiguous row
         save_npy(self.work.bands(partition), band_hashes(sig, self.params.bands, self.params.rows).T)
         counts = np.concatenate(n_grams) if n_grams else np.zeros(0, dtype=np.int64)
-        ids = pa.table({"doc_id": doc_ids, "fetch_date": dates, "n_grams": counts}, schema=IDS_SCHEMA)
+        fetch = pa.chunked_array([c for d in dates for c in d.chunks], TIMESTAMP)
+        ids = pa.table({"doc_id": doc_ids, "fetch_date": fetch, "n_grams": counts}, schema=IDS_SCHEMA)
         atomic_write_parquet(self.work.ids(partition), ids)
 
 
@@ -287,10 +290,10 @@ class ClusterTask(_Task):
 
     def _node_ids(
         self, nodes: np.ndarray, part_of: np.ndarray, offsets: np.ndarray
-    ) -> tuple[list[str], list[str | None]]:
+    ) -> tuple[list[str], list[datetime | None]]:
         """doc_id and fetch_date of each node, read partition by partition."""
         doc_ids: list[str] = [""] * len(nodes)
-        dates: list[str | None] = [None] * len(nodes)
+        dates: list[datetime | None] = [None] * len(nodes)
         for pi, p in enumerate(self.partitions):
             sel = np.flatnonzero(part_of == pi)
             if len(sel) == 0:

@@ -7,9 +7,9 @@ in input order. The representative of a cluster follows the keep rule: earliest 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,6 +20,11 @@ from dolmalike.io.atomic import atomic_write_parquet
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.manifests.writer import write_decisions
 
+# The detail of a dedup decision on a document in a cluster (singletons have none).
+DETAIL_TYPE = pa.struct(
+    [("cluster_id", pa.string()), ("cluster_size", pa.int64()), ("representative_id", pa.string())]
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Membership:
@@ -29,9 +34,14 @@ class Membership:
     jaccard: float
 
 
-def keep_order(fetch_date: str | None, doc_id: str) -> tuple[bool, str, str]:
-    """Sort key of the keep rule: the smallest key of a cluster is its representative."""
-    return (fetch_date is None, fetch_date or "", doc_id)
+_NO_DATE = datetime.min.replace(tzinfo=timezone.utc)
+
+
+def keep_order(fetch_date: datetime | None, doc_id: str) -> tuple[bool, datetime, str]:
+    """Sort key of the keep rule: the smallest key of a cluster is its representative.
+    `fetch_date` is the parsed instant (the manifests' timestamp), so spellings of one time
+    ("...59Z", "...59.000000+00:00") tie and offsets count; unparsed dates sort last."""
+    return (fetch_date is None, fetch_date or _NO_DATE, doc_id)
 
 
 def cluster_id_for(step: str, representative_id: str) -> str:
@@ -78,14 +88,11 @@ def write_partition(
         if m.cluster_size == 1:
             decisions.append(Decision(doc_id, step, "kept"))
             continue
-        detail = json.dumps(
-            {
-                "cluster_id": m.cluster_id,
-                "cluster_size": m.cluster_size,
-                "representative_id": m.representative_id,
-            },
-            sort_keys=True,
-        )
+        detail = {
+            "cluster_id": m.cluster_id,
+            "cluster_size": m.cluster_size,
+            "representative_id": m.representative_id,
+        }
         if m.representative_id == doc_id:
             reason = f"representative of {method} cluster of {m.cluster_size}"
             decisions.append(Decision(doc_id, step, "kept", reason, None, detail))
@@ -94,5 +101,5 @@ def write_partition(
             reason = drop_reason(method, m.representative_id, m.jaccard, jaccard_exact)
             decisions.append(Decision(doc_id, step, "dropped", reason, m.jaccard, detail))
     atomic_write_parquet(dedup_part(layout, step, partition), pa.table(cols, schema=DEDUP))
-    write_decisions(layout, step, phase, partition, decisions)
+    write_decisions(layout, step, phase, partition, decisions, DETAIL_TYPE)
     return len(doc_ids) - dropped, dropped

@@ -56,6 +56,11 @@ def atomic_write_parquet(
 ) -> None:
     # No created_by timestamp or writer-dependent metadata: identical tables give identical bytes.
     with atomic_open(path) as f:
+        if table.num_rows == 0:
+            # no row group at all rather than one of 0 rows, which Hugging Face datasets' Parquet
+            # reader rejects ("BatchSize must be greater than 0"); the schema is in the footer
+            pq.ParquetWriter(f, table.schema, compression="zstd", store_schema=True).close()
+            return
         pq.write_table(
             table,
             f,

@@ -9,7 +9,8 @@ line, same id, `{}` when the tagger has no row for it (Dolma's line alignment).
 
 - id: the document's input id when it was imported from Dolma (metadata.input_id), else its doc_id;
   metadata: the input's own metadata when imported, else the provenance (doc_id, url, WARC file and
-  offset, crawl...); created: fetch_date; added: the input's `added`, else fetch_date. So export ->
+  offset, crawl...); created: fetch_date_raw (the date string as read, so the bytes survive even
+  when it does not parse); added: the input's `added`, else fetch_date_raw. So export ->
   import -> export gives the same bytes.
 - attribute sets: one per tagger table of the run (columns mapped by `_column_attributes`), plus the
   sets an imported document brought along (metadata.input_attributes; the run's own table wins per
@@ -28,7 +29,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dolmalike.core.document import PROVENANCE_FIELDS, Document
+from dolmalike.core.document import STORED_FIELDS, Document
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.io.atomic import atomic_write_bytes
 from dolmalike.io.docstore import read_docs
@@ -76,7 +77,7 @@ def _doc_line(d: Document) -> dict[str, Any]:
     if "input_metadata" in meta or "input_id" in meta:
         metadata = meta.get("input_metadata") or {}
     else:
-        metadata = {k: getattr(d, k) for k in PROVENANCE_FIELDS if k != "source"}
+        metadata = {k: getattr(d, k) for k in STORED_FIELDS if k != "source"}
         metadata.update(partition=d.partition, ordinal=d.ordinal)
         if meta:
             metadata["extra"] = meta
@@ -85,8 +86,8 @@ def _doc_line(d: Document) -> dict[str, Any]:
         "id": str(input_id) if input_id is not None else d.doc_id,
         "text": d.text,
         "source": d.source,
-        "added": meta["added"] if "added" in meta else (d.fetch_date or ""),
-        "created": d.fetch_date or "",
+        "added": meta["added"] if "added" in meta else (d.fetch_date_raw or ""),
+        "created": d.fetch_date_raw or "",
         "metadata": metadata,
     }
 

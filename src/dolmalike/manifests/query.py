@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.manifests.layout import RunLayout
@@ -38,15 +40,44 @@ def view_sources(run_dir: str | Path) -> dict[str, str]:
     return {name: str(_glob(d)) for name, d in table_dirs(run_dir).items()}
 
 
+def _sql_list(files: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+
+
+def decisions_view_sql(d: Path) -> str:
+    """The `decisions` view: every stage's part, `detail` as JSON text. Parts have the detail type
+    their stage declared (a struct, or JSON text when free-form), and one Parquet scan cannot
+    union different types, so parts are read in groups of one type and a struct is rendered with
+    to_json; merging it into {} (RFC 7386) drops the fields that are null, so the text names
+    what the stage reported, as the JSON text of a free-form stage does."""
+    groups: dict[str, tuple[pa.DataType, list[Path]]] = {}
+    for f in sorted(d.rglob("*.parquet")):
+        t = pq.read_schema(f).field("detail").type
+        groups.setdefault(str(t), (t, []))[1].append(f)
+    selects = []
+    for _, (t, files) in sorted(groups.items()):
+        scan = f"read_parquet({_sql_list(files)}, union_by_name=true)"
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t):
+            selects.append(f"SELECT * REPLACE (CAST(detail AS VARCHAR) AS detail) FROM {scan}")
+        else:
+            render = "CAST(json_merge_patch('{}', to_json(detail)) AS VARCHAR)"
+            selects.append(f"SELECT * REPLACE ({render} AS detail) FROM {scan}")
+    return " UNION ALL BY NAME ".join(selects)
+
+
 def connect(*run_dirs: str | Path) -> duckdb.DuckDBPyConnection:
     """In-memory DuckDB with views over the manifests of one or more run dirs (later dirs
     add tables the earlier ones lack, e.g. a MIX_DIR's `mix`/`tokens` over its RUN_DIR)."""
     con = duckdb.connect(":memory:")
     seen: set[str] = set()
     for run_dir in run_dirs:
+        dirs = table_dirs(run_dir)
         for name, glob in view_sources(run_dir).items():
             if name in seen:
                 continue
             seen.add(name)
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', union_by_name=true)")
+            if name == "decisions":
+                con.execute(f"CREATE VIEW decisions AS {decisions_view_sql(dirs[name])}")
+            else:
+                con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{glob}', union_by_name=true)")
     return con

@@ -113,7 +113,7 @@ def _document(
     metadata: dict[str, Any] = {"input_id": input_id, "line": lineno + 1}
     if meta:
         metadata["input_metadata"] = meta
-    if isinstance(rec.get("added"), str):  # Dolma's "added"; "created" becomes fetch_date
+    if isinstance(rec.get("added"), str):  # Dolma's "added"; "created" becomes fetch_date_raw
         metadata["added"] = rec["added"]
     return Document(
         doc_id=doc_id_for(key),
@@ -123,7 +123,9 @@ def _document(
         crawl=crawl_from_name(_str(meta.get("cc_segment")) or _str(meta.get("warc_filename")) or path),
         warc_path=path,
         warc_offset=at,
-        fetch_date=_str(rec.get("created")) or _str(meta.get("warc_date")) or _str(meta.get("date_download")),
+        fetch_date_raw=_str(rec.get("created"))
+        or _str(meta.get("warc_date"))
+        or _str(meta.get("date_download")),
         partition=partition,
         metadata=metadata,
     )

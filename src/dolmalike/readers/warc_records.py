@@ -150,7 +150,7 @@ class FileState:
             warc_offset=offset,
             warc_record_id=record_id,
             warc_payload_digest=headers.get("WARC-Payload-Digest"),
-            fetch_date=headers.get("WARC-Date"),
+            fetch_date_raw=headers.get("WARC-Date"),
             partition=self.partition,
         )
 

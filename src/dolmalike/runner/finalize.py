@@ -24,7 +24,8 @@ _STATUS = {"dropped": "dropped", "error": "error"}
 
 def last_decisions(layout: RunLayout, partition: str) -> dict[str, tuple[str, str, str | None]]:
     """doc_id -> (status, stage, reason) from the partition's decisions across all steps."""
-    parts = sorted(layout.table_dir("decisions").glob(f"*/{partition}.parquet"))
+    root = layout.table_dir("decisions")  # <step>/<p>.parquet, and <step>/<stage>/<p>.parquet
+    parts = sorted([*root.glob(f"*/{partition}.parquet"), *root.glob(f"*/*/{partition}.parquet")])
     if not parts:
         return {}
     table = pa.concat_tables(

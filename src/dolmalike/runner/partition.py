@@ -1,7 +1,7 @@
 """Process one input partition through the streaming stages.
 
 The runner, not the stages, writes lineage: every record the reader yields becomes a row
-of work/records/, every decision a row of decisions/stream/, every tag a row of
+of work/records/, every decision a row of decisions/stream/<stage>/, every tag a row of
 attributes/<tagger>/, and the surviving documents go to docs/. All writes are atomic and the
 partition is marked done only after all of them, so a killed run redoes it from scratch. A partition whose remote read gave up after
 its retries (`readers.interrupted`) keeps its outputs but gets no marker either: its note under
@@ -23,7 +23,7 @@ from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.io.atomic import atomic_write_json, atomic_write_parquet
 from dolmalike.io.docstore import write_docs
 from dolmalike.manifests.layout import RunLayout
-from dolmalike.manifests.writer import write_attributes, write_decisions
+from dolmalike.manifests.writer import write_attributes, write_stage_decisions
 from dolmalike.runner.spec import PipelineSpec, resolve_params
 from dolmalike.stages.base import StageContext
 from dolmalike.stages.registry import instantiate, stage_registry
@@ -130,7 +130,10 @@ class PartitionProcessor:
 
         ext = "jsonl.zst" if spec.doc_format == "jsonl.zst" else "parquet"
         write_docs(layout.docs / f"{partition}.{ext}", kept)
-        write_decisions(layout, STREAM_STEP, 0, partition, ctx.decisions)
+        # every stage gets its part; the reader's own ("read": renamed ids, unreadable records,
+        # free-form) only when it decided something
+        detail_types = {st.name: st.detail_type for st in stages}
+        write_stage_decisions(layout, STREAM_STEP, 0, partition, ctx.decisions, detail_types)
         for tagger_name, (schema, rows) in sorted(ctx.attributes.items()):
             write_attributes(layout, tagger_name, partition, schema, rows)
         for stage in stages:  # taggers with no document in this partition still get an (empty) part

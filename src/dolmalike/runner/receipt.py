@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from dolmalike.core.schema import SCHEMA_VERSION
 from dolmalike.io.atomic import atomic_write_json
 from dolmalike.io.receipt import hash_outputs, package_versions, verify_outputs
 from dolmalike.manifests.layout import RunLayout
@@ -32,6 +33,7 @@ def write_receipt(
         "config": config,
         "config_hash": config_hash,
         "seed": seed,
+        "manifest_schema": SCHEMA_VERSION,  # the column types the manifests were written with
         "inputs": inputs,
         "packages": package_versions(),
         "outputs": hash_outputs(layout.root, output_files(layout)),

@@ -37,7 +37,7 @@ class StageContext:
         decision: str,
         reason: str | None = None,
         score: float | None = None,
-        detail: str | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         self.decisions.append(Decision(doc.doc_id, stage, decision, reason, score, detail))
         self.n_chars[doc.doc_id] = len(doc.text)
@@ -55,6 +55,9 @@ class Stage:
     """Base for streaming stages. Subclasses set `name` and implement `run`."""
 
     name: ClassVar[str] = "stage"
+    # The Arrow type of this stage's decision details (a struct, fixed per stage) so that its
+    # decisions table is typed; None: no detail, or free-form details stored as JSON text.
+    detail_type: ClassVar[pa.DataType | None] = None
 
     def run(self, docs: Iterable[Document], ctx: StageContext) -> Iterator[Document]:
         raise NotImplementedError

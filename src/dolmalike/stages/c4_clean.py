@@ -4,42 +4,63 @@ page-level rule).
 
 It rewrites `doc.text` and records ONE decision per document:
   kept      nothing changed;
-  modified  lines were removed or trimmed; detail = {"<rule>": {"lines": n, "chars": m}, ...}
+  modified  lines were removed or trimmed; detail = {"rules": {"<rule>": {"lines": n, "chars": m}, ...}}
             with the line rules plus "citation" (cut citation markers) and "whitespace"
             (stripped line ends); score = fraction of characters removed;
   dropped   reason "c4: lorem ipsum" / "c4: curly bracket" / "c4: bad word" /
             "c4: too few sentences (2 < 5)"; detail names the line and the line-rule counts.
+
+The detail is a fixed struct (DETAIL_TYPE: every rule a field, null when it removed nothing), so
+decisions/stream/c4_clean/ is typed: `SELECT detail.rules.policy.chars ...` in DuckDB, a nested
+feature in Hugging Face datasets.
 
 Spec: `- c4_clean: {preset: datatrove}` (or `tfds`, or `multilingual`: CJK sentence ends and
 CJK characters counted as words), plus any C4Params field to override.
 
 With `record_language: true` every decision's detail also holds "language" (fastText lid.176
 on the text before cleaning; langid_v1 runs after this stage, so dropped pages would have no
-language), and a modified page's rule counts move under "rules". What each rule did, per
-language:  SELECT json_extract_string(detail, '$.language') AS language, decision, count(*)
+language). What each rule did, per language:  SELECT json_extract_string(detail, '$.language') AS language, decision, count(*)
            FROM decisions WHERE stage = 'c4_clean' GROUP BY ALL
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
+
+import pyarrow as pa
 
 from dolmalike.core.document import Document
 from dolmalike.stages.base import Stage, StageContext
 from dolmalike.taggers.apply import batches
 from dolmalike.taggers.c4_batch import analyze_batch
-from dolmalike.taggers.c4_params import C4Params, C4Result
+from dolmalike.taggers.c4_params import LINE_RULES, C4Params, C4Result
 from dolmalike.taggers.langid import LangIdTagger
+
+# What C4Result.removed can count: the line rules, cut citation markers, stripped line ends.
+REMOVED_RULES: tuple[str, ...] = tuple(sorted((*LINE_RULES, "citation", "whitespace")))
+_COUNT = pa.struct([("lines", pa.int64()), ("chars", pa.int64())])
+DETAIL_TYPE = pa.struct(
+    [
+        ("rules", pa.struct([(rule, _COUNT) for rule in REMOVED_RULES])),
+        ("language", pa.string()),
+        ("line", pa.int64()),  # the line a page-level rule stopped at
+        ("n_sentences", pa.int64()),
+        ("min_sentences", pa.int64()),
+    ]
+)
 
 
 def _rule_counts(res: C4Result) -> dict[str, dict[str, int]]:
+    unknown = sorted(set(res.removed) - set(REMOVED_RULES))
+    if unknown:  # a struct field would silently drop it
+        raise ValueError(f"c4_clean: rules {unknown} missing from REMOVED_RULES")
     return {rule: {"lines": n, "chars": c} for rule, (n, c) in sorted(res.removed.items())}
 
 
 class C4Clean(Stage):
     name = "c4_clean"
+    detail_type: ClassVar[pa.DataType | None] = DETAIL_TYPE
 
     def __init__(
         self,
@@ -81,20 +102,15 @@ class C4Clean(Stage):
                     detail["line"] = res.drop_line
                 if res.drop_rule == "too_few_sentences":
                     detail.update(n_sentences=res.n_sentences, min_sentences=self.params.min_num_sentences)
-                ctx.decide(doc, self.name, "dropped", reason, detail=json.dumps(detail, sort_keys=True))
+                ctx.decide(doc, self.name, "dropped", reason, detail=detail)
                 continue
             text = res.text
             if text == doc.text:
-                ctx.decide(doc, self.name, "kept", detail=json.dumps(lang) if lang else None)
+                ctx.decide(doc, self.name, "kept", detail=lang or None)
             else:
                 removed = 1.0 - len(text) / len(doc.text)
-                counts: dict[str, Any] = _rule_counts(res)
                 ctx.decide(
-                    doc,
-                    self.name,
-                    "modified",
-                    score=removed,
-                    detail=json.dumps({"rules": counts, **lang} if lang else counts, sort_keys=True),
+                    doc, self.name, "modified", score=removed, detail={"rules": _rule_counts(res), **lang}
                 )
                 doc.text = text
             yield doc

@@ -11,9 +11,10 @@ Spec: `- pii_mask: {types: [EMAIL_ADDRESS, PHONE_NUMBER, IP_ADDRESS]}`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
+
+import pyarrow as pa
 
 from dolmalike.core.document import Document
 from dolmalike.core.errors import DolmalikeError
@@ -33,8 +34,28 @@ def mask_text(text: str, matches: list[PiiMatch]) -> str:
     return "".join(parts)
 
 
+DETAIL_TYPE = pa.struct(
+    [
+        (
+            "replacements",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("type", pa.string()),
+                        ("start", pa.int64()),
+                        ("end", pa.int64()),
+                        ("replacement", pa.string()),
+                    ]
+                )
+            ),
+        )
+    ]
+)
+
+
 class PiiMask(Stage):
     name = "pii_mask"
+    detail_type: ClassVar[pa.DataType | None] = DETAIL_TYPE
 
     def __init__(self, types: Iterable[str] = PII_TYPES) -> None:
         self.types = tuple(types)
@@ -62,7 +83,7 @@ class PiiMask(Stage):
                     self.name,
                     "masked",
                     score=float(len(matches)),
-                    detail=json.dumps(detail, sort_keys=True),
+                    detail=detail,
                 )
                 doc.text = mask_text(doc.text, matches)
             yield doc
