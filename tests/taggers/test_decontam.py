@@ -240,3 +240,30 @@ def test_rolling_gram_hash_equals_direct_hash():
     assert len(grams) == 5 and index.n_grams == 0
     assert grams[2] == gram_hashes(token_hashes(toks[2:5]), 3)[0]
     assert len(np.unique(grams)) == 5
+
+
+def test_batch_matching_equals_one_document_at_a_time(all_benchmarks, shared_data, web_text):
+    """Windows never cross documents: a passage split over two neighbours matches in neither."""
+    index = all_benchmarks.index
+    item = read_eval_sets([shared_data / "benchmarks" / "arc_easy.jsonl"])[10].sequences[0]
+    words = " ".join(tokens(item)).split()
+    assert len(words) >= 20
+    head, tail = " ".join(words[:10]), " ".join(words[10:20])  # fewer than 13 tokens each
+    texts = [
+        web_text[:600] + " " + head,  # ends with the first 10 tokens of a question...
+        tail + " " + web_text[600:1200],  # ...the next one starts with the 10 after them
+        "",
+        item,
+        "too short",
+        web_text[:300] + " " + item + " " + web_text[300:900] + " " + item,
+        "the quick brown fox jumps over the lazy dog " * 3,
+    ]
+    assert index.match(tokens(head + " " + tail)).n_matched == 8  # together they would match
+    docs = [tokens(t) for t in texts]
+    batch = index.match_batch(docs)
+    single = [index.match_batch([d])[0] for d in docs]
+    assert batch == single
+    assert [m.n_matched > 0 for m in batch] == [False, False, False, True, False, True, False]
+    assert batch[5].n_matched == 2 * batch[3].n_matched and len(batch[5].token_spans) == 2
+    rows = all_benchmarks.predict_batch([Document(doc_id=str(i), text=t) for i, t in enumerate(texts)])
+    assert rows == [_tag(all_benchmarks, t) for t in texts]

@@ -35,7 +35,7 @@ from dolmalike.core.hashing import sha256_file
 from dolmalike.taggers.base import SPANS, Tagger, tagger
 from dolmalike.taggers.decontam_cache import cached_index, index_key
 from dolmalike.taggers.decontam_evalsets import eval_files, read_eval_sets
-from dolmalike.taggers.decontam_index import NgramIndex, token_offsets, tokens
+from dolmalike.taggers.decontam_index import Matches, NgramIndex, token_offsets, tokens
 
 
 @lru_cache(maxsize=64)
@@ -117,7 +117,13 @@ class DecontamTagger(Tagger):
         }
 
     def predict(self, doc: Document) -> dict[str, Any]:
-        m = self.index.match(tokens(doc.text))
+        return self.predict_batch([doc])[0]
+
+    def predict_batch(self, docs: list[Document]) -> list[dict[str, Any]]:
+        matches = self.index.match_batch([tokens(d.text) for d in docs])
+        return [self._row(d, m) for d, m in zip(docs, matches)]
+
+    def _row(self, doc: Document, m: Matches) -> dict[str, Any]:
         score = m.n_matched / m.n_grams if m.n_grams else 0.0
         ids = sorted(self.index.item_ids[i] for i in m.items)[: self.max_items]
         spans = []

@@ -25,7 +25,7 @@ from dolmalike.taggers.decontam_index import NgramIndex
 log = logging.getLogger(__name__)
 
 # bump when NgramIndex's tokens, hashes or arrays change: old files then stop matching
-FORMAT = 1
+FORMAT = 2  # 2: every table has its bitmap
 
 
 def index_key(files: Sequence[tuple[str, str]], n: int, min_item_tokens: int) -> str:
