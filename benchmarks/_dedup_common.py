@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -20,7 +21,7 @@ class PageMeta(NamedTuple):
     dup_kind: str
     dup_of: str | None
     text: str
-    fetch_date: str
+    fetch_date: datetime | None  # the parsed instant the keep rule sorts on
 
 
 def synthetic_pages(n_docs: int, seed: int, desc: str = "synth pages"):
@@ -45,7 +46,7 @@ def write_run(
                 p.doc_id,
                 text=p.main_text,
                 url=p.url,
-                fetch_date=p.fetch_time.isoformat(),
+                fetch_date_raw=p.fetch_time.isoformat(),
                 partition=parts[k],
                 ordinal=len(buf),
             )  # fmt: skip

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dolmalike.core.schema import DOCUMENTS
+from dolmalike.core.schema import DOCUMENTS, TIMESTAMP
 from dolmalike.io.atomic import atomic_write_json, atomic_write_parquet
 from dolmalike.lineage.mix import MixLineage, trace
 from dolmalike.manifests.layout import RunLayout
@@ -98,7 +98,8 @@ def generate(
             "url": pc.binary_join_element_wise("https://example.org/doc/", pid, ""),
             "crawl": pa.array(["CC-MAIN-2024-22"] * n), "warc_path": pa.array([f"crawl/{name}.warc.gz"] * n),
             "warc_offset": ordinal * 4096, "warc_record_id": pc.binary_join_element_wise("<urn:uuid:", pid, ">", ""),
-            "warc_payload_digest": pa.nulls(n, pa.string()), "fetch_date": pa.nulls(n, pa.string()),
+            "warc_payload_digest": pa.nulls(n, pa.string()), "fetch_date": pa.nulls(n, TIMESTAMP),
+            "fetch_date_raw": pa.nulls(n, pa.string()),
             "partition": pa.array([name] * n), "ordinal": ordinal, "status": pa.array(["kept"] * n),
             "stage": pa.array(["extract"] * n), "reason": pa.nulls(n, pa.string()), "n_chars": ordinal * 0 + 1000,
         }  # fmt: skip

@@ -121,17 +121,17 @@ def test_keep_rule_sorts_on_the_timestamp_not_the_string(tmp_path, real_texts):
         Document("c2", text="five", url="https://y.example/", fetch_date_raw=EARLIER_WITH_OFFSET),
     ]
     _write(layout, "p", docs)
-    stored = pq.read_table(
-        layout.doc_part("p"), columns=["doc_id", "fetch_date", "fetch_date_raw"]
-    ).to_pylist()
-    assert [r["fetch_date_raw"] for r in stored] == [d.fetch_date_raw for d in docs]  # raw kept as read
-    assert stored[2]["fetch_date"] is None and stored[0]["fetch_date"] == stored[1]["fetch_date"]
     UrlDedup(shards=2).run(layout, ["p"], 1, ExecConfig())
     rows = _dedup(layout, "url_dedup", "p")
     assert {d: rows[d]["representative_id"] for d in ("b1", "a1", "0bad")} == dict.fromkeys(
         ("b1", "a1", "0bad"), "a1"
     )
     assert rows["a2"]["representative_id"] == rows["c2"]["representative_id"] == "c2"
+    stored = pq.read_table(
+        layout.doc_part("p"), columns=["doc_id", "fetch_date", "fetch_date_raw"]
+    ).to_pylist()
+    assert [r["fetch_date_raw"] for r in stored] == [d.fetch_date_raw for d in docs]  # raw kept as read
+    assert stored[2]["fetch_date"] is None and stored[0]["fetch_date"] == stored[1]["fetch_date"]
     # MinHash: the same rule over near-duplicate texts
     base = real_texts[5].split()[:300]
     dates = [SAME_INSTANT[1], SAME_INSTANT[0], "yesterday"]
