@@ -70,6 +70,14 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=4, help="replayed WARC files (partitions), even, default 4")
     ap.add_argument("--workdir", type=Path, help="keep the replayed WARCs here and reuse them")
     ap.add_argument("--skip-2-workers", action="store_true", help="no two-worker run")
+    ap.add_argument(
+        "--copies",
+        choices=("distinct", "mirror"),
+        default="distinct",
+        help="distinct: every replayed copy is a different document (letters substituted, see "
+        "_replay.py), so dedup keeps them and the mix tokenizes a crawl's volume; mirror: "
+        "byte-identical copies that content dedup removes",
+    )
     args = ap.parse_args()
     target_mb = 10.0 if args.quick else args.mb
     if args.files < 2 or args.files % 2:
@@ -78,7 +86,13 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
     try:
         replayed = args.workdir or tmp / "warc"
-        files = replay(_sources(), replayed, int(target_mb * 1e6), int(target_mb * 1e6 / args.files))
+        files = replay(
+            _sources(),
+            replayed,
+            int(target_mb * 1e6),
+            int(target_mb * 1e6 / args.files),
+            args.copies == "distinct",
+        )
         half_files = files[: len(files) // 2]
         warc_bytes = sum(f.stat().st_size for f in files)
         half_bytes = sum(f.stat().st_size for f in half_files)
@@ -90,6 +104,14 @@ def main() -> None:
         (records,) = con.execute("SELECT count(*) FROM documents").fetchone()
         (kept,) = con.execute("SELECT count(*) FROM documents WHERE status = 'kept'").fetchone()
         (text_mb,) = con.execute("SELECT coalesce(sum(n_chars), 0) / 1e6 FROM documents").fetchone()
+        (tokens,) = (
+            con.execute(
+                "SELECT coalesce(sum(n_tokens), 0) FROM read_parquet(?)",
+                [str(one.result.mix_dir / "manifests" / "mix" / "*.parquet")],
+            ).fetchone()
+            if one.result.mix_dir
+            else (0,)
+        )
         con.close()
         shutil.rmtree(tmp / "run1")
         half, _ = _run(half_files, tmp / "half", 1, sample=False)
@@ -106,8 +128,8 @@ def main() -> None:
         slope = (one.cpu - half.cpu) / (warc_bytes - half_bytes)  # CPU seconds per further byte
         marginal_h_tb = slope * 1e12 / 3600
         fixed = one.cpu - slope * warc_bytes
-        print(f"input: {len(files)} replayed WARC/WET files, {mb:.1f} MB gzip; {records} records "
-              f"({kept} kept docs), {text_mb:.1f} M chars; spec {SPEC.name}")  # fmt: skip
+        print(f"input: {len(files)} replayed WARC/WET files ({args.copies} copies), {mb:.1f} MB gzip; {records} records "
+              f"({kept} kept docs), {text_mb:.1f} M chars, {tokens / 1e6:.2f} M tokens mixed; spec {SPEC.name}")  # fmt: skip
         print()
         print("| measure | value | target |")
         print("|---|---|---|")

@@ -8,8 +8,8 @@ from dolmalike.tokenize.train_bpe import EOS, PAD, kept_text_batches, train_bpe,
 
 def test_training_is_deterministic_and_lossless(tok_run, tmp_path):
     run_dir, kept = tok_run
-    a = train_on_run(run_dir, 1000, tmp_path / "a.json")
-    b = train_on_run(run_dir, 1000, tmp_path / "b.json")
+    a = train_on_run(run_dir, 1000, tmp_path / "a.json", None)
+    b = train_on_run(run_dir, 1000, tmp_path / "b.json", None)
     assert a.read_bytes() == b.read_bytes()
     tok = load_tokenizer(a)
     assert tok.eos_id == 0 and tok.pad_id == 1 and 300 < tok.vocab_size <= 1000
@@ -22,6 +22,25 @@ def test_trains_on_kept_documents_only(tok_run):
     run_dir, kept = tok_run
     texts = [t for batch in kept_text_batches(run_dir) for t in batch]
     assert sorted(texts) == sorted(d.text for d in kept.values())
+
+
+def test_a_capped_sample_is_a_spread_deterministic_doc_id_subset(tok_run, tmp_path):
+    run_dir, kept = tok_run
+    total = sum(len(d.text) for d in kept.values())
+    every = [t for batch in kept_text_batches(run_dir, total) for t in batch]
+    assert sorted(every) == sorted(d.text for d in kept.values())  # under the cap: all of it
+    cap = total // 4
+    batches = list(kept_text_batches(run_dir, cap))
+    sample = [t for batch in batches for t in batch]
+    assert sample == [t for batch in kept_text_batches(run_dir, cap) for t in batch]
+    assert set(sample) < set(every)
+    assert cap / 2 < sum(map(len, sample)) < cap * 2  # a hash sample of ~100 docs: near the cap
+    by_text = {d.text: d.doc_id for d in kept.values()}
+    below = cap * (1 << 64) // total
+    assert all(int(by_text[t], 16) < below for t in sample)
+    assert not any(int(d.doc_id, 16) < below for d in kept.values() if d.text not in set(sample))
+    a = train_on_run(run_dir, 600, tmp_path / "a.json", cap)
+    assert a.read_bytes() != train_on_run(run_dir, 600, tmp_path / "b.json", None).read_bytes()
 
 
 def test_byte_level_fallback_with_no_text():

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dolmalike.cli.argtypes import int_at_least, out_file
 from dolmalike.cli.output import add_json_flag, print_json
+from dolmalike.mix.spec import DEFAULT_TRAIN_CHARS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int_at_least(258),
         default=8192,
         help="target vocabulary size (default 8192, min 258)",
+    )
+    t.add_argument(
+        "--max-chars",
+        type=int_at_least(1),
+        default=DEFAULT_TRAIN_CHARS,
+        help=f"train on a doc_id-hash sample of about this many characters when the kept text is "
+        f"larger (default {DEFAULT_TRAIN_CHARS:,}, the mix spec's tokenizer_train_chars)",
     )
     t.add_argument("--out", required=True, type=out_file, help="tokenizer.json to write")
     add_json_flag(t)
@@ -54,7 +62,7 @@ def _show(info: dict, as_json: bool) -> None:
 def handle_train(args: argparse.Namespace) -> int:
     from dolmalike.tokenize.train_bpe import train_on_run
 
-    out = train_on_run(Path(args.run_dir), args.vocab_size, Path(args.out))
+    out = train_on_run(Path(args.run_dir), args.vocab_size, Path(args.out), args.max_chars)
     _show(_info(out), args.json)
     return 0
 

@@ -45,12 +45,15 @@ SPEC_KEYS = (
     "seed",
     "tokenizer",
     "tokenizer_vocab_size",
+    "tokenizer_train_chars",
     "eos_token",
     "shard_tokens",
     "heldout_fraction",
     "total_tokens",
     "sources",
 )
+# the default tokenizer trains on at most about this much of the run's kept text (tokenize/train_bpe.py)
+DEFAULT_TRAIN_CHARS = 4_000_000
 SOURCE_KEYS = ("name", "where", "sql", *BUDGET_KEYS)
 
 
@@ -102,6 +105,7 @@ class MixSpec:
     seed: int | None = None  # None: derived from the pipeline's seed (runner.build_mix), else 0
     tokenizer: str = "default"
     tokenizer_vocab_size: int = 8192
+    tokenizer_train_chars: int = DEFAULT_TRAIN_CHARS  # the default tokenizer's training sample
     eos_token: str | None = None
     shard_tokens: int = 1 << 20
     heldout_fraction: float = 0.0
@@ -112,6 +116,7 @@ class MixSpec:
             "seed": self.seed,
             "tokenizer": self.tokenizer,
             "tokenizer_vocab_size": self.tokenizer_vocab_size,
+            "tokenizer_train_chars": self.tokenizer_train_chars,
             "eos_token": self.eos_token,
             "shard_tokens": self.shard_tokens,
             "heldout_fraction": self.heldout_fraction,
@@ -163,6 +168,9 @@ def parse_spec(raw: Any) -> MixSpec:
         seed=as_int(raw["seed"], "seed") if raw.get("seed") is not None else None,
         tokenizer=str(raw.get("tokenizer", "default")),
         tokenizer_vocab_size=as_int(raw.get("tokenizer_vocab_size", 8192), "tokenizer_vocab_size", lo=258),
+        tokenizer_train_chars=as_int(
+            raw.get("tokenizer_train_chars", DEFAULT_TRAIN_CHARS), "tokenizer_train_chars", lo=1
+        ),
         eos_token=str(raw["eos_token"]) if raw.get("eos_token") is not None else None,
         shard_tokens=as_int(raw.get("shard_tokens", 1 << 20), "shard_tokens", lo=1),
         heldout_fraction=as_float(raw.get("heldout_fraction", 0.0), "heldout_fraction", 0.0, 1.0),

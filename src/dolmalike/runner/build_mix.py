@@ -128,7 +128,7 @@ def build_mix(
 
 def resolve_tokenizer(spec: MixSpec, run_dir: Path, layout: MixLayout) -> TokenizerInfo:
     if spec.tokenizer == DEFAULT:
-        train_on_run(run_dir, spec.tokenizer_vocab_size, layout.tokenizer)
+        train_on_run(run_dir, spec.tokenizer_vocab_size, layout.tokenizer, spec.tokenizer_train_chars)
         return load_tokenizer(layout.tokenizer, spec.eos_token, label=DEFAULT)
     return load_tokenizer(Path(spec.tokenizer), spec.eos_token)
 
