@@ -2,8 +2,10 @@
 
 import random
 
+import numpy as np
+
 from dolmalike.taggers.badwords import lower_aligned
-from dolmalike.taggers.chars import CharBatch, LineBatch, char_batch, line_batch
+from dolmalike.taggers.chars import CharBatch, LineBatch, char_batch, line_batch, lower_codes
 from dolmalike.taggers.text_utils import line_starts
 
 
@@ -46,6 +48,18 @@ def test_lowered_forms_of_a_char_batch() -> None:
     assert bytes(b if b < 128 else 255 for b in cb.ascii_lower) == bytes(
         ord(c) if ord(c) < 128 else 255 for c in lowered
     )
+
+
+def test_lowered_reads_ascii_lower_and_the_table_alike() -> None:
+    texts = ["AbC İx \u212a Kk", "Σ É z é 🖕 ÀÉ", "", "ǅ ß ẞ ⅫⅻⒶ"]
+    cb = CharBatch.of(texts)
+    every = np.arange(len(cb.codes))
+    assert cb.lowered(every).tolist() == lower_codes(cb.codes).tolist()
+    assert cb.lowered(every[::-3]).tolist() == lower_codes(cb.codes[::-3]).tolist()
+    for c in "ikzé🖕σàǆßⅻⓐ\n":
+        want = [i for i, low in enumerate(lower_codes(cb.codes).tolist()) if low == ord(c)]
+        assert cb.lowered_to(ord(c)).tolist() == want, c
+    assert len(cb.lowered_to(ord("k"))) == 3  # "K", "k" and the Kelvin sign
 
 
 def test_batches_are_shared_for_the_same_texts() -> None:

@@ -14,7 +14,7 @@ from bisect import bisect_right
 
 import numpy as np
 
-from dolmalike.taggers.chars import WORD, CharBatch, lower_codes
+from dolmalike.taggers.chars import WORD, CharBatch
 
 _BITMAP_MASK = np.uint64((1 << 20) - 1)
 _KEY_MUL = np.uint64(0x9E3779B97F4A7C15)
@@ -102,8 +102,7 @@ class RunIndex:
             if term.isascii():
                 at = _find_all(cb.ascii_lower, term.encode())
             else:  # where a character lower-cases to the term's first one
-                first = np.flatnonzero(lower_codes(cb.codes) == ord(term[0]))
-                at = first.tolist()
+                at = cb.lowered_to(ord(term[0])).tolist()
             for s in at:
                 d = bisect_right(bounds, s) - 1
                 if _found(cb, s, term, bounds[d + 1] - 1):

@@ -126,8 +126,26 @@ class CharBatch:
 
     def lowered(self, at: np.ndarray) -> np.ndarray:
         """The code points at `at`, as badwords.lower_aligned maps them (str.lower() but
-        for "İ" and the final sigma, see `odd_lower`)."""
-        return lower_codes(self.codes[at])
+        for "İ" and the final sigma, see `odd_lower`). Read from `ascii_lower` where that
+        holds the answer (an ASCII result), the code-point table only for the rest."""
+        low = self._ascii_lower_codes[at].astype(np.uint32)
+        rest = np.flatnonzero(low >= 128)
+        if len(rest):
+            low[rest] = lower_codes(self.codes[at[rest]])
+        return low
+
+    def lowered_to(self, code: int) -> np.ndarray:
+        """Positions of the characters that lower_aligned maps to `code`: from `ascii_lower`
+        for an ASCII code; else among the non-ASCII characters only (an ASCII character
+        never lower-cases to a non-ASCII one)."""
+        if code < 128:
+            return np.flatnonzero(self._ascii_lower_codes == code)
+        rest = np.flatnonzero(self._ascii_lower_codes >= 128)
+        return rest[lower_codes(self.codes[rest]) == code]
+
+    @cached_property
+    def _ascii_lower_codes(self) -> np.ndarray:
+        return np.frombuffer(self.ascii_lower, dtype=np.uint8)
 
     def lowered_str(self, start: int, end: int) -> str:
         """lower_aligned of joined[start:end]."""
