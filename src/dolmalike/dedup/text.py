@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
 
 
@@ -15,7 +14,9 @@ def normalize_text(text: str) -> str:
     Content dedup hashes this, so copies that differ only in case, Unicode compatibility
     forms or layout whitespace count as exact duplicates.
     """
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+    # str.split() breaks on exactly the characters regex \s matches in a str pattern (both use
+    # str.isspace; checked over every code point in tests/dedup/test_text.py), without a regex pass
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
 def words(text: str) -> list[str]:
