@@ -12,6 +12,7 @@ from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import derive_seed
 from dolmalike.core.redact import redact
 from dolmalike.core.registry import Registry
+from dolmalike.core.schema import SCHEMA_VERSION
 from dolmalike.exec.executor import ExecConfig, mark_done, pending, run_tasks
 from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.io.atomic import atomic_write_json, remove_stale_temps
@@ -45,16 +46,26 @@ class RunResult:
 def _check_config(layout: RunLayout, spec: PipelineSpec, force: bool) -> None:
     """A run dir belongs to one config: resuming with another would mix outputs."""
     if layout.spec_copy.exists():
-        old = json.loads(layout.spec_copy.read_text()).get("config_hash")
-        if old != spec.config_hash():
+        stored = json.loads(layout.spec_copy.read_text())
+        old = stored.get("config_hash")
+        # a dir from before the key was written holds schema-1 manifests (untyped fetch_date, detail)
+        old_schema = stored.get("manifest_schema", 1)
+        if old != spec.config_hash() or old_schema != SCHEMA_VERSION:
             if not force:
+                why = (
+                    f"with a different config (hash {old[:12]})"
+                    if old != spec.config_hash()
+                    else f"by an older dolmalike (manifest schema {old_schema}, now {SCHEMA_VERSION})"
+                )
                 raise DolmalikeError(
-                    f"{layout.root} was built with a different config (hash {old[:12]}); "
-                    "use another --out or pass --force to rebuild it"
+                    f"{layout.root} was built {why}; use another --out or pass --force to rebuild it"
                 )
             for d in ("docs", "manifests", "work", "_done", "logs", "mix", "models", SYNTHETIC_DIR):
                 shutil.rmtree(layout.root / d, ignore_errors=True)
-    atomic_write_json(layout.spec_copy, {"config_hash": spec.config_hash(), "config": spec.to_dict()})
+    atomic_write_json(
+        layout.spec_copy,
+        {"config_hash": spec.config_hash(), "manifest_schema": SCHEMA_VERSION, "config": spec.to_dict()},
+    )
 
 
 def _remove_stale_temp_files(layout: RunLayout) -> None:
