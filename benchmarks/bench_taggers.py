@@ -12,7 +12,8 @@ tokenizer for English (spaCy's blank "en" pipeline, no model download) when spaC
 Note the filters also stop at their first failing rule while our taggers compute every
 sub-score. When the dolma toolkit's venv is there (.venv-dolma, `make dolma-venv`), its c4_v2 +
 gopher_v1 + pii_regex_v2 taggers run on the same documents in a subprocess (_dolma_taggers.py).
-Throughput is per core: CPU seconds of one process (best of --repeat); peak RSS beside it.
+Throughput is per core: CPU seconds of one process (best of --repeat, after one warm-up pass over
+every document); peak RSS beside it.
 Target: >= 6 MB/s per core for the whole default set, language ID included.
 """
 
