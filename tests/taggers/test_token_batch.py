@@ -57,3 +57,11 @@ def test_span_keys_identify_stretches() -> None:
             assert (keys[i] == keys[j]) == (strings[i] == strings[j])
     assert keys[0] == token_key("one")  # a stretch that is a token has the token's key
     assert tb.span_hashes(starts[:6], ends[:6]).tolist() == keys[:6]
+
+
+def test_per_doc_sums_with_empty_documents_anywhere() -> None:
+    texts = ["", "a bb", " ", "ccc d e", "", "", "ff", ""]
+    tb = TokenBatch(texts)
+    assert tb.per_doc(tb.lens) == [sum(map(len, split_words(t))) for t in texts]
+    assert tb.per_doc(tb.alpha) == [len(split_words(t)) for t in texts]  # bools count as 1
+    assert TokenBatch(["", " "]).per_doc(np.zeros(0, dtype=np.int64)) == [0, 0]

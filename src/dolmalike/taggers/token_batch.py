@@ -105,8 +105,10 @@ def _tokenize(cb: CharBatch, lo: int, hi: int) -> _Group:
 
     pw, inv = _POWERS.get(n + 1)
     with np.errstate(over="ignore"):
-        prefix = np.zeros(n + 1, dtype=np.uint64)
-        np.cumsum(codes.astype(np.uint64) * pw[:n], out=prefix[1:])
+        prefix = np.empty(n + 1, dtype=np.uint64)
+        prefix[0] = 0
+        np.multiply(codes, pw[:n], out=prefix[1:])  # in place: no n-long temporaries
+        np.cumsum(prefix[1:], out=prefix[1:])
         raw = (prefix[ends] - prefix[starts]) * inv[starts]
         keys = mix64(raw + lens.astype(np.uint64) * _LEN_MIX)
     for t in np.flatnonzero(lens > LONG_TOKEN).tolist():
@@ -209,10 +211,12 @@ class TokenBatch:
         return out
 
     def per_doc(self, values: np.ndarray) -> list[int]:
-        """Sum of an integer per-token array over each document's tokens."""
-        c = np.zeros(len(values) + 1, dtype=np.int64)
-        np.cumsum(values, out=c[1:])
-        return (c[self.doc_tok[1:]] - c[self.doc_tok[:-1]]).tolist()
+        """Sum of an integer (or bool) per-token array over each document's tokens."""
+        out = np.zeros(len(self.texts), dtype=np.int64)
+        filled = np.flatnonzero(self.n_tokens)  # reduceat's segments must not be empty
+        if len(filled):  # a segment runs to the next filled document's first token
+            out[filled] = np.add.reduceat(values, self.doc_tok[filled], dtype=np.int64)
+        return out.tolist()
 
     def span_keys(self, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Keys of any stretches codes[starts[i]:ends[i]] of the batch's CharBatch (each
