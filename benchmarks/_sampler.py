@@ -46,7 +46,13 @@ _STAGES = (
     ("dolmalike/dedup/paragraph", "paragraph dedup"),
     ("dolmalike/dedup/bloom", "paragraph dedup"),
     ("dolmalike/dedup/", "minhash dedup"),
-    ("dolmalike/classifier/", "train models"),
+    # training only: fastText *inference* (classifier/fasttext_io, used by langid_v1, quality_v1
+    # and c4_clean's language) is charged to the stage that calls it
+    ("dolmalike/classifier/train", "train models"),
+    ("dolmalike/classifier/fit", "train models"),
+    ("dolmalike/classifier/data", "train models"),
+    ("dolmalike/runner/models", "train models"),
+    ("dolmalike/tokenize/train_bpe", "tokenizer training"),
     ("dolmalike/tokenize/", "mix + tokenize"),
     ("dolmalike/mix/", "mix + tokenize"),
     ("dolmalike/runner/build_mix", "mix + tokenize"),
