@@ -6,7 +6,12 @@
 Corpus: the real Dolma CC sample in ../shared/data (697 docs, 2.5 M chars), copied N times under
 distinct doc_ids into a RUN_DIR of 4 partitions. Target: mix >= 0.9x raw encode_batch in wall AND CPU
 time (CPU of all threads + worker processes). encode_batch_fast (no offsets; what the mix calls) is
-printed as the stronger peer. Peak RSS per side (the mix's workers, if any, not included).
+printed as the stronger peer.
+
+Every timing runs in a fresh process (`--side`), interleaved and best-of-N: measured in one
+process, a side inherits the heap the previous one left (raw encode_batch's 1.7 GB of Encodings),
+which slowed whatever ran next by up to 15% and gave every side the same peak RSS. Peak RSS is
+that process's high-water mark (the mix's workers, if any, not included).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import argparse
 import gzip
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,7 +31,7 @@ from tokenizers import Tokenizer
 from dolmalike.core.document import Document
 from dolmalike.core.hashing import doc_id_for
 from dolmalike.core.schema import DOCUMENTS
-from dolmalike.io.docstore import write_docs
+from dolmalike.io.docstore import read_docs_table, write_docs
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.manifests.writer import write_rows
 from dolmalike.runner.build_mix import build_mix
@@ -60,6 +67,39 @@ def make_run(run_dir: Path, copies: int) -> list[str]:
     return texts
 
 
+def read_texts(run_dir: Path) -> list[str]:
+    layout = RunLayout.of(run_dir)
+    return [
+        t
+        for p in range(PARTITIONS)
+        for t in read_docs_table(layout.doc_part(f"part-{p}"))["text"].to_pylist()
+    ]
+
+
+def run_side(side: str, tmp: Path, tokenizer: str, workers: int) -> None:
+    """One timing in this (fresh) process; prints wall, CPU, peak RSS MB and a token count as JSON."""
+    if side == "mix":
+        out = tmp / "mix-out"  # fresh MIX_DIR: nothing comes from the work/ cache
+        shutil.rmtree(out, ignore_errors=True)
+        got = measure(lambda: build_mix(tmp / "run", tmp / "mix.yaml", out, workers=workers))
+        meta = json.loads((out / "shards" / "meta.json").read_text())
+        n = meta["total_tokens"] - meta["documents"]  # less one EOS per document
+        shutil.rmtree(out)
+    else:
+        texts, tok = read_texts(tmp / "run"), Tokenizer.from_file(tokenizer)
+        encode = tok.encode_batch if side == "raw" else tok.encode_batch_fast
+        got = measure(lambda: encode(texts, add_special_tokens=False))
+        n = sum(len(e.ids) for e in got.result)
+    print(json.dumps({"wall": got.wall, "cpu": got.cpu, "peak_mb": got.peak_mb, "tokens": n}))
+
+
+def timed(side: str, tmp: Path, args: argparse.Namespace) -> tuple[Measured, int]:
+    cmd = [sys.executable, __file__, "--side", side, "--dir", str(tmp), "--tokenizer", args.tokenizer,
+           "--workers", str(args.workers)]  # fmt: skip
+    got = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+    return Measured(got["wall"], got["cpu"], got["peak_mb"]), got["tokens"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small corpus (< 1 min)")
@@ -67,54 +107,52 @@ def main() -> None:
     ap.add_argument("--tokenizer", default=str(DATA / "tokenizers" / "gpt2.json"))
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=3, help="take the best of N timings each")
+    ap.add_argument("--side", choices=["raw", "fast", "mix"], help=argparse.SUPPRESS)  # one timing (internal)
+    ap.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.side:
+        run_side(args.side, args.dir, args.tokenizer, args.workers)
+        return
     copies = args.copies or (2 if args.quick else 12)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_tokenize_"))
     try:
         texts = make_run(tmp / "run", copies)
         n_chars = sum(map(len, texts))
-        spec = tmp / "mix.yaml"
-        spec.write_text(
+        (tmp / "mix.yaml").write_text(
             f"seed: 0\ntokenizer: {args.tokenizer}\nshard_tokens: 1048576\nsources: [{{name: all}}]\n"
         )
-        tok = Tokenizer.from_file(args.tokenizer)
-
-        # Interleaved and best-of-N, so every side sees the same machine load.
-        fast = getattr(tok, "encode_batch_fast", None)  # no offsets (tokenizers >= 0.21): what the mix calls
-        raw, raw_fast, mix = Measured(), Measured(), Measured()
-        n_tokens = 0
-        for i in range(args.repeats):
-            got = measure(lambda: tok.encode_batch(texts, add_special_tokens=False))
-            n_tokens = sum(len(e.ids) for e in got.result)
-            got.result = None
-            raw = raw.best(got)
-            if fast is not None:
-                raw_fast = raw_fast.best(measure(lambda: len(fast(texts, add_special_tokens=False))))
-            out = tmp / f"mix{i}"  # fresh MIX_DIR: nothing comes from the work/ cache
-            mix = mix.best(measure(lambda out=out: build_mix(tmp / "run", spec, out, workers=args.workers)))
-            meta = json.loads((out / "shards" / "meta.json").read_text())
-            assert meta["total_tokens"] == n_tokens + len(texts), "mix and raw encode disagree on tokens"
-            shutil.rmtree(out)
+        has_fast = hasattr(Tokenizer.from_file(args.tokenizer), "encode_batch_fast")  # tokenizers >= 0.21
+        sides = ["raw", "fast", "mix"] if has_fast else ["raw", "mix"]
+        best = {side: Measured() for side in sides}
+        tokens = {}
+        for _ in range(args.repeats):  # interleaved, so every side sees the same machine load
+            for side in sides:
+                got, tokens[side] = timed(side, tmp, args)
+                best[side] = best[side].best(got)
+        assert len(set(tokens.values())) == 1, f"mix and raw encode disagree on tokens: {tokens}"
+        n_tokens = tokens["raw"]
 
         print(f"corpus: {len(texts)} docs, {n_chars / 1e6:.1f} M chars, {n_tokens / 1e6:.2f} M tokens "
-              f"({Path(args.tokenizer).name}, workers={args.workers}, best of {args.repeats})")  # fmt: skip
+              f"({Path(args.tokenizer).name}, workers={args.workers}, best of {args.repeats}, fresh process each)")  # fmt: skip
         print(f"{'side':38s} {'wall s':>7s} {'CPU s':>7s} {'M tok/s':>8s} {'peak RSS MB':>12s}")
-        sides = [("raw tokenizers encode_batch", raw), ("raw tokenizers encode_batch_fast", raw_fast),
-                 ("dolmalike mix (shards+sidecars+index)", mix)]  # fmt: skip
-        for name, m in sides:
-            if m.wall < float("inf"):
-                print(
-                    f"{name:38s} {m.wall:7.2f} {m.cpu:7.2f} {n_tokens / m.wall / 1e6:8.2f} {m.peak_mb:12.0f}"
-                )
+        names = {"raw": "raw tokenizers encode_batch", "fast": "raw tokenizers encode_batch_fast",
+                 "mix": "dolmalike mix (shards+sidecars+index)"}  # fmt: skip
+        for side in sides:
+            m = best[side]
+            print(
+                f"{names[side]:38s} {m.wall:7.2f} {m.cpu:7.2f} {n_tokens / m.wall / 1e6:8.2f} {m.peak_mb:12.0f}"
+            )
         # CPU seconds count all threads (tokenizers' pool) and worker processes: robust on a shared box
+        raw, mix = best["raw"], best["mix"]
         wall_ratio, cpu_ratio = raw.wall / mix.wall, raw.cpu / mix.cpu
         ok = wall_ratio >= 0.9 and cpu_ratio >= 0.9
         print(f"mix / raw encode_batch:      wall {wall_ratio:.2f}x  CPU {cpu_ratio:.2f}x  "
               f"(target >= 0.90x both: {'PASS' if ok else 'FAIL'})")  # fmt: skip
-        if raw_fast.wall < float("inf"):
+        if has_fast:
+            fast = best["fast"]
             print(
-                f"mix / raw encode_batch_fast: wall {raw_fast.wall / mix.wall:.2f}x  CPU {raw_fast.cpu / mix.cpu:.2f}x"
+                f"mix / raw encode_batch_fast: wall {fast.wall / mix.wall:.2f}x  CPU {fast.cpu / mix.cpu:.2f}x"
             )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,7 +26,9 @@ from dolmalike.io.atomic import atomic_open, atomic_write_bytes, atomic_write_pa
 from dolmalike.io.docstore import read_docs_table
 from dolmalike.tokenize.tokenizer import cached_tokenizer
 
-BATCH_DOCS = 1024  # documents per encode_batch call: big enough for tokenizers' thread pool, bounded memory
+# Documents per encode_batch call: enough to keep tokenizers' thread pool busy, and small enough that
+# the last batch of a partition (whose conversion nothing overlaps) is a small share of it.
+BATCH_DOCS = 256
 
 WORK_DOCS = pa.schema([("doc_id", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
 
@@ -53,10 +56,14 @@ class PartitionTokens:
         )
 
 
-def encode_texts(tok: Tokenizer, texts: Sequence[str]) -> list[list[int]]:
-    """Token ids of each text, without special tokens added by a post-processor (the shard writer adds EOS)."""
+def encode_batch(tok: Tokenizer, texts: Sequence[str]) -> list[Any]:
+    """Encodings of each text, without special tokens added by a post-processor (the shard writer adds EOS).
+
+    Only the Rust side runs here (it releases the GIL); reading `.ids` is left to the caller, so a
+    helper thread running this overlaps the caller's Python work instead of competing for the GIL.
+    """
     fast = getattr(tok, "encode_batch_fast", None)  # skips offset tracking (tokenizers >= 0.21)
-    return [e.ids for e in (fast or tok.encode_batch)(list(texts), add_special_tokens=False)]
+    return (fast or tok.encode_batch)(list(texts), add_special_tokens=False)
 
 
 def tokenize_partition(
@@ -78,17 +85,20 @@ def tokenize_partition(
     texts = table["text"].to_pylist()
     lengths: list[int] = []
     # Equal batches (no small tail batch that leaves the thread pool idle), and the next batch is
-    # encoded on a helper thread (tokenizers releases the GIL) while this one is flattened and
-    # written, so the single-threaded Python part overlaps the encoding instead of adding to it.
+    # encoded on a helper thread (tokenizers releases the GIL) while this one's ids are read out,
+    # flattened and written: the single-threaded Python part (holding the GIL) overlaps the
+    # encoding instead of adding to it.
     n_batches = max(1, -(-len(texts) // BATCH_DOCS))
     bounds = [len(texts) * k // n_batches for k in range(n_batches + 1)]
     batches = [[t or "" for t in texts[lo:hi]] for lo, hi in zip(bounds, bounds[1:])]
     with atomic_open(work / f"{partition}.ids") as f, ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(encode_texts, tok, batches[0])
+        pending = pool.submit(encode_batch, tok, batches[0])
         for k in range(n_batches):
-            ids = pending.result()
+            encodings = pending.result()
             if k + 1 < n_batches:
-                pending = pool.submit(encode_texts, tok, batches[k + 1])
+                pending = pool.submit(encode_batch, tok, batches[k + 1])
+            ids = [e.ids for e in encodings]
+            del encodings
             n = [len(x) for x in ids]
             flat = np.fromiter(itertools.chain.from_iterable(ids), dtype=np.int64, count=sum(n))
             if flat.size and (int(flat.max()) >= vocab_size or int(flat.min()) < 0):
