@@ -19,6 +19,7 @@ from typing import Any
 from datatrove.pipeline.base import PipelineStep
 
 from dolmalike.exec.slurm import SlurmOptions
+from dolmalike.exec.task_logging import memoize_loguru_lib_dirs
 from dolmalike.manifests.layout import RunLayout
 
 
@@ -70,6 +71,24 @@ def pending(layout: RunLayout, step: str, keys: Sequence[str]) -> list[str]:
     return [k for k in keys if not layout.marker(step, k).exists()]
 
 
+# Modules that pyarrow imports lazily on first use: `pq.read_table` builds a ParquetDataset
+# (pyarrow.dataset), and converting Python objects checks for pandas. A forked worker that
+# meets them first imports them itself, and datatrove forks a fresh pool for every step: with 2
+# workers that was 3.7 CPU s of a 100 MB run re-importing them (bench_pipeline, py-spy).
+# Imported once in the parent, every worker inherits them.
+_FORK_PRELOAD = ("pyarrow.dataset", "pandas")
+
+
+def _import_before_fork() -> None:
+    import importlib
+
+    for name in _FORK_PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # pandas is optional for pyarrow: then no worker imports it either
+            pass
+
+
 def run_tasks(
     layout: RunLayout,
     step: str,
@@ -86,11 +105,15 @@ def run_tasks(
     from loguru import logger
 
     logger.disable("datatrove")
+    memoize_loguru_lib_dirs()
     logs = str(layout.logs / step)
     # datatrove's own completion files would skip by rank index; our markers are per key,
     # so let it re-run whatever we hand it.
     if cfg.kind == "local":
         from datatrove.executor.local import LocalPipelineExecutor
+
+        if cfg.workers > 1 and len(todo) > 1:
+            _import_before_fork()
 
         ex = LocalPipelineExecutor(
             pipeline=[task],
