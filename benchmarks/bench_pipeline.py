@@ -9,7 +9,10 @@ see distinct documents, URL dedup keeps them and content/near-dup dedup removes 
 copies, as on a crawl with many mirrors. Every stage of the spec runs: models, extract, C4
 clean, the eight taggers, PII masking, URL/content/paragraph/MinHash dedup, mix + tokenize.
 
-Runs, one after the other on the same input, each into a fresh RUN_DIR:
+Runs, one after the other on the same input, each into a fresh RUN_DIR and in a fresh process
+(`--one`, as a user runs `dolmalike run`): measured in one process, a later run inherited the
+heap and modules the earlier ones left, and its forked workers paid for that (the 2-worker run
+took 35 CPU s against 33 for the 1-worker one, which had run first):
   sampled    1 worker with a main-thread sampler (_sampler.py) that attributes time to stages
              and to lineage (every manifest row built or written: decisions, attributes, record
              provenance, documents manifest, dedup manifests, sidecars, index, receipts); the
@@ -32,9 +35,13 @@ is paid. The linear figure CPU(full) / bytes(full), fixed part included, is prin
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 from _measure import children_peak_rss_mb, measure
 from _replay import replay
@@ -53,7 +60,8 @@ def _sources() -> list[Path]:
     return [Path(p) for p in load_spec(SPEC).inputs]
 
 
-def _run(inputs: list[Path], out: Path, workers: int, sample: bool):
+def run_one(inputs: list[Path], out: Path, workers: int, sample: bool) -> dict:
+    """One pipeline run in this (fresh) process: wall, CPU, peak RSS, and the sampler's shares."""
     spec = load_spec(SPEC, [str(p) for p in inputs])
     sampler = StageSampler()
 
@@ -63,7 +71,18 @@ def _run(inputs: list[Path], out: Path, workers: int, sample: bool):
                 return run_pipeline(spec, out, ExecConfig(kind="local", workers=workers), force=True)
         return run_pipeline(spec, out, ExecConfig(kind="local", workers=workers), force=True)
 
-    return measure(go), sampler
+    got = measure(go)
+    return {"wall": got.wall, "cpu": got.cpu, "peak_mb": got.peak_mb, "workers_peak_mb": children_peak_rss_mb(),
+            "shares": sampler.shares() if sample else {},
+            "mix_dir": str(got.result.mix_dir) if got.result.mix_dir else None}  # fmt: skip
+
+
+def _run(inputs: list[Path], out: Path, workers: int, sample: bool) -> SimpleNamespace:
+    cmd = [sys.executable, __file__, "--one", str(out), "--workers", str(workers), *map(str, inputs)]
+    if sample:
+        cmd.append("--sample")
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
+    return SimpleNamespace(**json.loads(proc.stdout.splitlines()[-1]))
 
 
 def main() -> None:
@@ -81,7 +100,14 @@ def main() -> None:
         "_replay.py), so dedup keeps them and the mix tokenizes a crawl's volume; mirror: "
         "byte-identical copies that content dedup removes",
     )
+    ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # internal: one run into this RUN_DIR
+    ap.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--sample", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("inputs", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.inputs, args.one, args.workers, args.sample)))
+        return
     target_mb = 10.0 if args.quick else args.mb
     if args.files < 2 or args.files % 2:
         ap.error("--files must be even (the half run reads half of them)")
@@ -100,34 +126,34 @@ def main() -> None:
         warc_bytes = sum(f.stat().st_size for f in files)
         half_bytes = sum(f.stat().st_size for f in half_files)
 
-        _, sampler = _run(files, tmp / "sampled", 1, sample=True)
+        sampled = _run(files, tmp / "sampled", 1, sample=True)
         shutil.rmtree(tmp / "sampled")
-        one, _ = _run(files, tmp / "run1", 1, sample=False)
-        con = connect(one.result.run_dir)
+        one = _run(files, tmp / "run1", 1, sample=False)
+        con = connect(tmp / "run1")
         (records,) = con.execute("SELECT count(*) FROM documents").fetchone()
         (kept,) = con.execute("SELECT count(*) FROM documents WHERE status = 'kept'").fetchone()
         (text_mb,) = con.execute("SELECT coalesce(sum(n_chars), 0) / 1e6 FROM documents").fetchone()
         (tokens,) = (
             con.execute(
                 "SELECT coalesce(sum(n_tokens), 0) FROM read_parquet(?)",
-                [str(one.result.mix_dir / "manifests" / "mix" / "*.parquet")],
+                [str(Path(one.mix_dir) / "manifests" / "mix" / "*.parquet")],
             ).fetchone()
-            if one.result.mix_dir
+            if one.mix_dir
             else (0,)
         )
         con.close()
         shutil.rmtree(tmp / "run1")
-        half, _ = _run(half_files, tmp / "half", 1, sample=False)
+        half = _run(half_files, tmp / "half", 1, sample=False)
         shutil.rmtree(tmp / "half")
         two = two_half = None
         if not args.skip_2_workers:
-            two, _ = _run(files, tmp / "run2", 2, sample=False)
+            two = _run(files, tmp / "run2", 2, sample=False)
             shutil.rmtree(tmp / "run2")
-            two_half, _ = _run(half_files, tmp / "run2half", 2, sample=False)
+            two_half = _run(half_files, tmp / "run2half", 2, sample=False)
             shutil.rmtree(tmp / "run2half")
 
         mb = warc_bytes / 1e6
-        shares = sampler.shares()
+        shares = sampled.shares
         lineage = shares.get("lineage", 0.0)
         linear_h_tb = one.cpu / 3600 / (warc_bytes / 1e12)
         slope = (one.cpu - half.cpu) / (warc_bytes - half_bytes)  # CPU seconds per further byte
@@ -153,7 +179,7 @@ def main() -> None:
             print(f"| speed-up 1 → 2 workers (wall), whole run / marginal | {one.wall / two.wall:.2f}× / "
                   f"{marginal_speedup:.2f}× | ≥ 1.8× |")  # fmt: skip
             print(f"| peak RSS, 2 workers (main / largest worker) | {two.peak_mb:,.0f} / "
-                  f"{children_peak_rss_mb():,.0f} MB | |")  # fmt: skip
+                  f"{two.workers_peak_mb:,.0f} MB | |")  # fmt: skip
         print(f"| CPU-hours per TB of WARC, marginal | {marginal_h_tb:.0f} | ≤ 60 |")
         print(f"| CPU-hours per TB, linear incl. the fixed part ({fixed:.1f} CPU s) | {linear_h_tb:.0f} | |")
         print()
