@@ -7,8 +7,10 @@ from dolmalike.exec.task_logging import memoize_loguru_lib_dirs
 
 
 def test_memoized_lib_dirs_equal_loguru_own_and_follow_sys_path(monkeypatch):
-    # monkeypatch restores loguru's own hook after the test
-    monkeypatch.setattr(ExceptionFormatter, "_get_lib_dirs", ExceptionFormatter.__dict__["_get_lib_dirs"])
+    # Start from loguru's own hook (an earlier run_tasks in this process may have memoized it);
+    # monkeypatch puts back whatever was there after the test.
+    hook = ExceptionFormatter.__dict__["_get_lib_dirs"].__func__
+    monkeypatch.setattr(ExceptionFormatter, "_get_lib_dirs", staticmethod(getattr(hook, "__wrapped__", hook)))
     original = ExceptionFormatter._get_lib_dirs
     expected = original()
     assert expected, "loguru found no library directories to compare with"

@@ -35,4 +35,5 @@ def _memoized(compute: Callable[[], list[str]]) -> Callable[[], list[str]]:
         return list(cache[key])  # a copy: the formatter must not share a mutable list
 
     lib_dirs.memoized = True  # type: ignore[attr-defined]
+    lib_dirs.__wrapped__ = compute  # type: ignore[attr-defined]
     return lib_dirs
