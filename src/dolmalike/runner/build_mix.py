@@ -87,14 +87,26 @@ def build_mix(
     reps = np.concatenate([r.repetition for r in results]) if results else np.zeros(0, np.int32)
     _write_mix_parts(layout.train, spec, cands, items, reps, sizes)
     train_meta = _assemble(
-        layout.train, spec, cands, items, reps, code, start, end, parts, partitions, tok, progress
+        layout.train, spec, cands, items, reps, code, start, end, parts, partitions, tok, progress, workers
     )
 
     held_idx = np.flatnonzero(cands.heldout)
     held_reps = np.zeros(len(held_idx), dtype=np.int32)
     _write_mix_parts(layout.heldout, spec, cands, held_idx, held_reps, sizes)
     held_meta = _assemble(
-        layout.heldout, spec, cands, held_idx, held_reps, code, start, end, parts, partitions, tok, progress
+        layout.heldout,
+        spec,
+        cands,
+        held_idx,
+        held_reps,
+        code,
+        start,
+        end,
+        parts,
+        partitions,
+        tok,
+        progress,
+        workers,
     )
 
     report = {
@@ -209,7 +221,9 @@ def global_order(seed: int, doc_ids: list[str], items: np.ndarray, reps: np.ndar
     return np.lexsort((reps, items, keys))
 
 
-def _assemble(split, spec, cands, items, reps, code, start, end, parts, partitions, tok, progress) -> dict:
+def _assemble(
+    split, spec, cands, items, reps, code, start, end, parts, partitions, tok, progress, workers
+) -> dict:
     order = global_order(spec.seed, cands.doc_id, items, reps)
     it, rp = items[order], reps[order]
     names = [s.name for s in spec.sources]
@@ -222,5 +236,12 @@ def _assemble(split, spec, cands, items, reps, code, start, end, parts, partitio
         end=end[it],
     )
     return assemble(
-        split, placement, [parts[p] for p in partitions], partitions, tok, spec.shard_tokens, progress
+        split,
+        placement,
+        [parts[p] for p in partitions],
+        partitions,
+        tok,
+        spec.shard_tokens,
+        progress,
+        workers,
     )
