@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dolmalike.core.decision import Decision
+from dolmalike.manifests import query
 from dolmalike.manifests.layout import RunLayout
 from dolmalike.manifests.query import connect
 from dolmalike.manifests.writer import decisions_path, write_decisions, write_stage_decisions
@@ -59,3 +60,30 @@ def test_a_detail_key_the_type_does_not_declare_is_refused(tmp_path) -> None:
         write_decisions(
             RunLayout.of(tmp_path), "s", 1, "p", [Decision("a", "s", "kept", detail={"extra": 1})], DETAIL
         )
+
+
+def test_the_view_reads_one_footer_per_stage_folder_not_per_partition(tmp_path, monkeypatch) -> None:
+    layout = RunLayout.of(tmp_path)
+    (layout.manifests / "documents").mkdir(parents=True)
+    types = {"clean": DETAIL, "free": None}
+    partitions = [f"p{i:02d}" for i in range(12)]
+    for p in partitions:
+        decisions = [
+            Decision(f"{p}-a", "clean", "kept", detail={"line": 1}),
+            Decision(f"{p}-b", "free", "kept"),
+        ]
+        write_stage_decisions(layout, "stream", 0, p, decisions, types)
+        write_decisions(layout, "dedup", 1, p, [Decision(f"{p}-a", "dedup", "kept")], DETAIL)
+    reads = []
+    real = query.pq.read_schema
+    monkeypatch.setattr(query.pq, "read_schema", lambda f, *a, **k: reads.append(f) or real(f, *a, **k))
+    con = connect(tmp_path)
+    assert len(reads) == 3  # stream/clean, stream/free, dedup: whatever the partition count
+    got = con.execute(
+        "SELECT stage, count(*), count(DISTINCT partition) FROM decisions GROUP BY 1 ORDER BY 1"
+    )
+    assert got.fetchall() == [("clean", 12, 12), ("dedup", 12, 12), ("free", 12, 12)]
+    (detail,) = con.execute(
+        "SELECT detail FROM decisions WHERE doc_id = 'p03-a' AND stage = 'clean'"
+    ).fetchone()
+    assert json.loads(detail) == {"line": 1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -40,8 +41,8 @@ def view_sources(run_dir: str | Path) -> dict[str, str]:
     return {name: str(_glob(d)) for name, d in table_dirs(run_dir).items()}
 
 
-def _sql_list(files: list[Path]) -> str:
-    return "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+def _sql_list(items: list[str]) -> str:
+    return "[" + ", ".join("'" + i.replace("'", "''") + "'" for i in items) + "]"
 
 
 def decisions_view_sql(d: Path) -> str:
@@ -49,14 +50,21 @@ def decisions_view_sql(d: Path) -> str:
     their stage declared (a struct, or JSON text when free-form), and one Parquet scan cannot
     union different types, so parts are read in groups of one type and a struct is rendered with
     to_json; merging it into {} (RFC 7386) drops the fields that are null, so the text names
-    what the stage reported, as the JSON text of a free-form stage does."""
-    groups: dict[str, tuple[pa.DataType, list[Path]]] = {}
-    for f in sorted(d.rglob("*.parquet")):
-        t = pq.read_schema(f).field("detail").type
-        groups.setdefault(str(t), (t, []))[1].append(f)
+    what the stage reported, as the JSON text of a free-form stage does.
+
+    Every part of one folder (decisions/<step>/ or decisions/<step>/<stage>/) has that step's or
+    stage's type, so one footer per folder gives it, and the view names folders by glob: opening a
+    connection costs one footer read per stage, not one per partition and stage."""
+    groups: dict[str, tuple[pa.DataType, list[str]]] = {}
+    for folder, _, names in sorted(os.walk(d)):
+        parts = sorted(n for n in names if n.endswith(".parquet"))
+        if not parts:
+            continue
+        t = pq.read_schema(Path(folder) / parts[0]).field("detail").type
+        groups.setdefault(str(t), (t, []))[1].append(str(Path(folder) / "*.parquet"))
     selects = []
-    for _, (t, files) in sorted(groups.items()):
-        scan = f"read_parquet({_sql_list(files)}, union_by_name=true)"
+    for _, (t, globs) in sorted(groups.items()):
+        scan = f"read_parquet({_sql_list(globs)}, union_by_name=true)"
         if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t):
             selects.append(f"SELECT * REPLACE (CAST(detail AS VARCHAR) AS detail) FROM {scan}")
         else:
