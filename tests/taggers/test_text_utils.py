@@ -7,10 +7,12 @@ from dolmalike.taggers.text_utils import (
     SENTENCE_RE,
     WORD_RE,
     count_alpha_words,
+    count_cjk_words,
     count_sentences,
     count_sentences_at,
     has_alpha,
     line_offsets,
+    split_cjk_words,
     split_words,
     view,
 )
@@ -139,3 +141,11 @@ def test_batch_sentence_count_equals_the_line_count(real_texts) -> None:
     cb = CharBatch.of(["One. Two! x", "Three? Four."])
     inner = count_sentences_at(cb.codes, cb.cls, np.array([5, 12]), np.array([9, 18]))
     assert inner.tolist() == [1, 1]  # "Two!" and "Three?"
+
+
+def test_cjk_word_count_equals_the_length_of_the_split(real_texts) -> None:
+    lines = [line for t in real_texts for line in t.split("\n")]
+    lines += ["我们是一家公司", "Tokyo 東京タワー は", "", "   ", "a\u3000b", "𠀀𠀁 x", "ｶﾀｶﾅ ok"]
+    assert sum(bool(split_cjk_words(line)) and split_cjk_words(line) != line.split() for line in lines) > 20
+    for line in lines:
+        assert count_cjk_words(line) == len(split_cjk_words(line)), line

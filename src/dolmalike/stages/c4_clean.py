@@ -17,9 +17,12 @@ feature in Hugging Face datasets.
 Spec: `- c4_clean: {preset: datatrove}` (or `tfds`, or `multilingual`: CJK sentence ends and
 CJK characters counted as words), plus any C4Params field to override.
 
-With `record_language: true` every decision's detail also holds "language" (fastText lid.176
-on the text before cleaning; langid_v1 runs after this stage, so dropped pages would have no
-language). What each rule did, per language:  SELECT json_extract_string(detail, '$.language') AS language, decision, count(*)
+With `record_language: true` every decision's detail also holds "language": fastText lid.176
+(langid_v1's defaults) on the page as this stage leaves it, the cleaned text of a kept or
+modified page and the text of a dropped one (langid_v1 runs after this stage, so dropped pages
+would otherwise have no language). A surviving page's language is therefore the one langid_v1
+records for it, and langid_v1 gets that answer from the model's prediction memo instead of
+scoring the page a second time. What each rule did, per language:  SELECT json_extract_string(detail, '$.language') AS language, decision, count(*)
            FROM decisions WHERE stage = 'c4_clean' GROUP BY ALL
 """
 
@@ -79,23 +82,33 @@ class C4Clean(Stage):
             cfg["record_language"] = self.langid.config()
         return cfg
 
-    def _languages(self, batch: list[Document]) -> list[dict[str, Any]]:
+    def _languages(self, leaving: list[str]) -> list[dict[str, Any]]:
         if self.langid is None:
-            return [{} for _ in batch]
-        return [{"language": row["language"]} for row in self.langid.predict_batch(batch)]
+            return [{} for _ in leaving]
+        return [{"language": row["language"]} for row in self.langid.predict_texts(leaving)]
 
     def run(self, docs: Iterable[Document], ctx: StageContext) -> Iterator[Document]:
         for batch in batches(docs, self.batch_size):
             results = analyze_batch(
                 [d.text for d in batch], self.params, line_pairs=False, stop_at_page_rule=True
-            )
-            yield from self._decide(batch, results.results, self._languages(batch), ctx)
+            ).results
+            reasons = [res.drop_reason(self.params) for res in results]
+            # each page as it leaves the stage: cleaned if it survives, else as it came
+            leaving = [
+                doc.text if r is not None else res.text for doc, res, r in zip(batch, results, reasons)
+            ]
+            yield from self._decide(batch, results, reasons, leaving, self._languages(leaving), ctx)
 
     def _decide(
-        self, batch: list[Document], results: list[C4Result], langs: list[dict[str, Any]], ctx: StageContext
+        self,
+        batch: list[Document],
+        results: list[C4Result],
+        reasons: list[str | None],
+        leaving: list[str],
+        langs: list[dict[str, Any]],
+        ctx: StageContext,
     ) -> Iterator[Document]:
-        for doc, res, lang in zip(batch, results, langs):
-            reason = res.drop_reason(self.params)
+        for doc, res, reason, text, lang in zip(batch, results, reasons, leaving, langs):
             if reason is not None:
                 detail: dict[str, Any] = {"rules": _rule_counts(res), **lang}
                 if res.drop_line is not None:
@@ -104,7 +117,6 @@ class C4Clean(Stage):
                     detail.update(n_sentences=res.n_sentences, min_sentences=self.params.min_num_sentences)
                 ctx.decide(doc, self.name, "dropped", reason, detail=detail)
                 continue
-            text = res.text
             if text == doc.text:
                 ctx.decide(doc, self.name, "kept", detail=lang or None)
             else:

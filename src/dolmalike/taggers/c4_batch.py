@@ -23,7 +23,14 @@ import numpy as np
 from dolmalike.taggers.badwords import batch_text_hits, lower_aligned, matcher, text_hits
 from dolmalike.taggers.c4_params import CITATION_RE, CONTENT_NEEDLES, POLICY_SUBSTRINGS, C4Params, C4Result
 from dolmalike.taggers.chars import CharBatch, LineBatch, char_batch, line_batch
-from dolmalike.taggers.text_utils import count_sentences, count_sentences_at, pinned, split_cjk_words, view
+from dolmalike.taggers.text_utils import (
+    count_cjk_words,
+    count_sentences,
+    count_sentences_at,
+    pinned,
+    split_cjk_words,
+    view,
+)
 
 # line rule codes (0: none); the names, indexed by code
 RULE_NAMES: tuple[str | None, ...] = (
@@ -163,7 +170,7 @@ def _survivors(
         few = ok & (lb.n_words() < m)
         if p.cjk_words:  # a line of CJK text has few spaces: count its characters as words
             for i in np.flatnonzero(few).tolist():
-                few[i] = len(split_cjk_words(_stripped(cb, lb, i))) < m
+                few[i] = count_cjk_words(_stripped(cb, lb, i)) < m
         rule[few] = _FEW
         ok &= ~few
     return ok
