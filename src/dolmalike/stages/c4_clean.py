@@ -21,8 +21,8 @@ With `record_language: true` every decision's detail also holds "language": fast
 (langid_v1's defaults) on the page as this stage leaves it, the cleaned text of a kept or
 modified page and the text of a dropped one (langid_v1 runs after this stage, so dropped pages
 would otherwise have no language). A surviving page's language is therefore the one langid_v1
-records for it, and langid_v1 gets that answer from the model's prediction memo instead of
-scoring the page a second time. What each rule did, per language:  SELECT json_extract_string(detail, '$.language') AS language, decision, count(*)
+records for it, and c4_clean hands that answer on (LazyFastText's hand-off): langid_v1 takes
+it instead of scoring the page a second time. What each rule did, per language:  SELECT json_extract_string(detail, '$.language') AS language, decision, count(*)
            FROM decisions WHERE stage = 'c4_clean' GROUP BY ALL
 """
 
@@ -82,10 +82,11 @@ class C4Clean(Stage):
             cfg["record_language"] = self.langid.config()
         return cfg
 
-    def _languages(self, leaving: list[str]) -> list[dict[str, Any]]:
+    def _languages(self, leaving: list[str], survives: list[bool]) -> list[dict[str, Any]]:
         if self.langid is None:
             return [{} for _ in leaving]
-        return [{"language": row["language"]} for row in self.langid.predict_texts(leaving)]
+        rows = self.langid.predict_texts(leaving, leave=survives)
+        return [{"language": row["language"]} for row in rows]
 
     def run(self, docs: Iterable[Document], ctx: StageContext) -> Iterator[Document]:
         for batch in batches(docs, self.batch_size):
@@ -97,7 +98,8 @@ class C4Clean(Stage):
             leaving = [
                 doc.text if r is not None else res.text for doc, res, r in zip(batch, results, reasons)
             ]
-            yield from self._decide(batch, results, reasons, leaving, self._languages(leaving), ctx)
+            langs = self._languages(leaving, [r is None for r in reasons])
+            yield from self._decide(batch, results, reasons, leaving, langs, ctx)
 
     def _decide(
         self,

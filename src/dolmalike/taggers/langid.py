@@ -48,7 +48,7 @@ class LangIdTagger(Tagger):
         self.max_chars = max_chars
         self.probe_chars = probe_chars
         self.probe_confidence = probe_confidence
-        self.ft = LazyFastText(model_path if model_path is not None else bundled_lid_model(), memo=True)
+        self.ft = LazyFastText(model_path if model_path is not None else bundled_lid_model(), hand_off=True)
 
     def schema(self) -> pa.Schema:
         return pa.schema([("language", pa.string()), ("language_score", pa.float64()), ("top_k", TOP_K)])
@@ -66,23 +66,35 @@ class LangIdTagger(Tagger):
     def predict_batch(self, docs: list[Document]) -> list[dict[str, Any]]:
         return self.predict_texts([d.text for d in docs])
 
-    def predict_texts(self, texts: list[str]) -> list[dict[str, Any]]:
-        """predict_batch on bare texts (c4_clean scores pages it is about to decide)."""
+    def predict_texts(self, texts: list[str], leave: list[bool] | None = None) -> list[dict[str, Any]]:
+        """predict_batch on bare texts. With `leave` (c4_clean's record_language), the answers
+        for texts[i] where leave[i] are left for the next langid_v1 of the same settings to take
+        (LazyFastText.predict) instead of scoring those texts again."""
         out = [_empty() for _ in texts]
         idx = [i for i, t in enumerate(texts) if t and not t.isspace()]
         first = min(self.probe_chars or self.max_chars, self.max_chars)
         # One predict call per step for the whole batch: per-call overhead dominates on short docs.
-        self._score(texts, idx, first, out)
+        self._score(texts, idx, first, out, leave)
         if first < self.max_chars:
             unsure = [
                 i for i in idx if len(texts[i]) > first and out[i]["language_score"] < self.probe_confidence
             ]
-            self._score(texts, unsure, self.max_chars, out)
+            self._score(texts, unsure, self.max_chars, out, leave)
         return out
 
-    def _score(self, texts: list[str], idx: list[int], max_chars: int, out: list[dict[str, Any]]) -> None:
+    def _score(
+        self,
+        texts: list[str],
+        idx: list[int],
+        max_chars: int,
+        out: list[dict[str, Any]],
+        leave: list[bool] | None = None,
+    ) -> None:
         """Predicts texts[i] for i in idx on their first max_chars characters, into out[i]."""
-        labels, probs = self.ft.predict([one_line(texts[i], max_chars) for i in idx], k=self.k)
+        lines = [one_line(texts[i], max_chars) for i in idx]
+        labels, probs = self.ft.predict(
+            lines, k=self.k, leave=None if leave is None else [leave[i] for i in idx]
+        )
         for i, ls, ps in zip(idx, labels, probs):
             top = [{"lang": _lang(lab), "score": min(p, 1.0)} for lab, p in zip(ls, ps)]
             out[i] = {"language": top[0]["lang"], "language_score": top[0]["score"], "top_k": top}
