@@ -79,7 +79,8 @@ class C4Clean(Stage):
     def config(self) -> dict[str, Any]:
         cfg = self.params.to_dict()
         if self.langid is not None:
-            cfg["record_language"] = self.langid.config()
+            # "leaving": the page as the stage leaves it (an earlier version scored the page as it came)
+            cfg["record_language"] = {**self.langid.config(), "scored_text": "leaving"}
         return cfg
 
     def _languages(self, leaving: list[str], survives: list[bool]) -> list[dict[str, Any]]:
