@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 
 from mix_fixture_run import run_cli
 
@@ -61,3 +63,36 @@ def test_cli_tokenizer_train_and_info(tok_run, tmp_path, capsys):
     assert info["eos_id"] == 0 and info["dtype"] == "uint16" and info["vocab_size"] <= 600
     assert run_cli(["tokenizer", "info", str(out)]) == 0
     assert "vocab_size" in capsys.readouterr().out
+
+
+_TRAIN_IN_FRESH_PROCESS = """
+import hashlib, json, os, sys
+import dolmalike.dedup.minhash  # as in a run: sets RAYON_NUM_THREADS=1 for rensa at import
+from dolmalike.tokenize.train_bpe import train_on_run
+out = train_on_run(sys.argv[1], 1000, sys.argv[2], None, threads=int(sys.argv[3]))
+print(json.dumps({"sha": hashlib.sha256(out.read_bytes()).hexdigest(),
+                  "threads": len(os.listdir("/proc/self/task"))}))
+"""
+
+
+def test_more_training_threads_give_the_same_bytes(tok_run, tmp_path):
+    run_dir, _ = tok_run
+    results = {}
+    for threads in (1, 2):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _TRAIN_IN_FRESH_PROCESS,
+                str(run_dir),
+                str(tmp_path / f"{threads}.json"),
+                str(threads),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results[threads] = json.loads(proc.stdout)
+    assert results[1]["sha"] == results[2]["sha"]
+    # the second thread really ran: rayon's pool took the size train_bpe asked for, not rensa's 1
+    assert results[2]["threads"] > results[1]["threads"]

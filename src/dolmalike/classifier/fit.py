@@ -18,33 +18,46 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dolmalike.classifier import model_cache
 from dolmalike.core.errors import DolmalikeError
 
 _FAILED = 3  # child exit code for a training error it reports on stderr
 
 
-def fit_supervised(train_file: str | Path, model_path: str | Path, **fasttext_args: Any) -> None:
-    """`fasttext.train_supervised(input=train_file, **fasttext_args)`, saved atomically to model_path."""
+def fit_supervised(
+    train_file: str | Path, model_path: str | Path, *, cache: bool = True, **fasttext_args: Any
+) -> None:
+    """`fasttext.train_supervised(input=train_file, **fasttext_args)`, saved atomically to model_path;
+    with `cache`, a single-threaded training already done on the same bytes is copied from
+    $DOLMALIKE_CACHE/fasttext instead (model_cache.py)."""
     out = Path(model_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    job = json.dumps({"input": str(train_file), "output": str(tmp), "args": fasttext_args})
+    key = model_cache.model_key(train_file, fasttext_args) if cache else None
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "dolmalike.classifier.fit"], input=job, capture_output=True, text=True
-        )
-        if proc.returncode == _FAILED:  # e.g. "Encountered NaN." on tiny or degenerate data
-            raise DolmalikeError(
-                f"fastText training failed: {proc.stderr.strip()} (too little or degenerate data? try a lower lr)"
-            )
-        if proc.returncode != 0:
-            raise RuntimeError(
-                f"fastText training process died (exit {proc.returncode}): {proc.stderr[-2000:]}"
-            )
+        if key is not None and model_cache.fetch(key, tmp):
+            os.replace(tmp, out)
+            return
+        _train(train_file, tmp, fasttext_args)
+        if key is not None:
+            model_cache.store(key, tmp, fasttext_args)
         os.replace(tmp, out)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _train(train_file: str | Path, tmp: Path, fasttext_args: dict[str, Any]) -> None:
+    job = json.dumps({"input": str(train_file), "output": str(tmp), "args": fasttext_args})
+    proc = subprocess.run(
+        [sys.executable, "-m", "dolmalike.classifier.fit"], input=job, capture_output=True, text=True
+    )
+    if proc.returncode == _FAILED:  # e.g. "Encountered NaN." on tiny or degenerate data
+        raise DolmalikeError(
+            f"fastText training failed: {proc.stderr.strip()} (too little or degenerate data? try a lower lr)"
+        )
+    if proc.returncode != 0:
+        raise RuntimeError(f"fastText training process died (exit {proc.returncode}): {proc.stderr[-2000:]}")
 
 
 def _main() -> int:

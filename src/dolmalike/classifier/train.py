@@ -91,9 +91,15 @@ def split(examples: Sequence[Example], holdout: float, seed: int) -> tuple[list[
 
 
 def train_quality_classifier(
-    pos: Sequence[str | Path], neg: Sequence[str | Path], out: str | Path, cfg: TrainConfig = TrainConfig()
+    pos: Sequence[str | Path],
+    neg: Sequence[str | Path],
+    out: str | Path,
+    cfg: TrainConfig = TrainConfig(),
+    *,
+    cache: bool = True,
 ) -> dict[str, Any]:
-    """Train, save the model to `out` (atomically) and its report to out.with_suffix('.json')."""
+    """Train, save the model to `out` (atomically) and its report to out.with_suffix('.json');
+    `cache`: take a model trained on the same lines before from $DOLMALIKE_CACHE (model_cache.py)."""
     if not 0.0 <= cfg.holdout < 1.0:
         raise DolmalikeError(f"holdout must be in [0, 1), got {cfg.holdout}")
     out = Path(out)
@@ -109,7 +115,7 @@ def train_quality_classifier(
         )
     # Interleave by hash so SGD never sees a long run of one class.
     train.sort(key=lambda ex: (hash_u64(cfg.seed, ex.positive, ex.doc_id), ex.positive, ex.doc_id, ex.text))
-    _fit(train, cfg, out)
+    _fit(train, cfg, out, cache)
 
     report = {
         "model": str(out),
@@ -151,7 +157,7 @@ def evaluate_model(
     return evaluate_examples(LazyFastText(model_path), examples, threshold)
 
 
-def _fit(train: Sequence[Example], cfg: TrainConfig, out: Path) -> None:
+def _fit(train: Sequence[Example], cfg: TrainConfig, out: Path, cache: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="dolmalike-clf-") as tmp:
         path = Path(tmp) / "train.txt"
         with open(path, "w", encoding="utf-8") as f:
@@ -160,6 +166,7 @@ def _fit(train: Sequence[Example], cfg: TrainConfig, out: Path) -> None:
         fit_supervised(
             path,
             out,
+            cache=cache,
             lr=cfg.lr,
             dim=cfg.dim,
             epoch=cfg.epoch,

@@ -30,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--min-count", type=int, default=1)
     t.add_argument("--bucket", type=int, default=200_000, help="hash buckets for n-gram features")
     t.add_argument("--threads", type=int, default=1, help=">1 is faster but not bit-reproducible")
+    t.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="train even when $DOLMALIKE_CACHE/fasttext holds the model of the same lines and settings",
+    )
     add_json_flag(t)
     t.set_defaults(func=_train)
 
@@ -66,7 +71,7 @@ def _train(args: argparse.Namespace) -> int:
         text_field=args.text_field,
         max_chars=args.max_chars,
     )
-    report = train_quality_classifier(args.pos, args.neg, args.out, cfg)
+    report = train_quality_classifier(args.pos, args.neg, args.out, cfg, cache=not args.no_cache)
     if args.json:
         print_json(report)
         return 0

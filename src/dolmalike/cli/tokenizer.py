@@ -33,6 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"train on a doc_id-hash sample of about this many characters when the kept text is "
         f"larger (default {DEFAULT_TRAIN_CHARS:,}, the mix spec's tokenizer_train_chars)",
     )
+    t.add_argument(
+        "--threads",
+        type=int_at_least(1),
+        default=1,
+        help="training threads (default 1); the tokenizer is byte-identical whatever the count",
+    )
     t.add_argument("--out", required=True, type=out_file, help="tokenizer.json to write")
     add_json_flag(t)
     t.set_defaults(func=handle_train)
@@ -62,7 +68,7 @@ def _show(info: dict, as_json: bool) -> None:
 def handle_train(args: argparse.Namespace) -> int:
     from dolmalike.tokenize.train_bpe import train_on_run
 
-    out = train_on_run(Path(args.run_dir), args.vocab_size, Path(args.out), args.max_chars)
+    out = train_on_run(Path(args.run_dir), args.vocab_size, Path(args.out), args.max_chars, args.threads)
     _show(_info(out), args.json)
     return 0
 

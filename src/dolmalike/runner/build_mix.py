@@ -66,7 +66,7 @@ def build_mix(
 
     layout.root.mkdir(parents=True, exist_ok=True)
     _clear_outputs(layout)
-    tok = resolve_tokenizer(spec, run_dir, layout)
+    tok = resolve_tokenizer(spec, run_dir, layout, workers)
 
     wanted: dict[str, list[str]] = defaultdict(list)
     for d, p in zip(cands.doc_id, cands.partition):
@@ -138,9 +138,11 @@ def build_mix(
     return layout.root
 
 
-def resolve_tokenizer(spec: MixSpec, run_dir: Path, layout: MixLayout) -> TokenizerInfo:
+def resolve_tokenizer(spec: MixSpec, run_dir: Path, layout: MixLayout, threads: int = 1) -> TokenizerInfo:
     if spec.tokenizer == DEFAULT:
-        train_on_run(run_dir, spec.tokenizer_vocab_size, layout.tokenizer, spec.tokenizer_train_chars)
+        train_on_run(
+            run_dir, spec.tokenizer_vocab_size, layout.tokenizer, spec.tokenizer_train_chars, threads
+        )
         return load_tokenizer(layout.tokenizer, spec.eos_token, label=DEFAULT)
     return load_tokenizer(Path(spec.tokenizer), spec.eos_token)
 

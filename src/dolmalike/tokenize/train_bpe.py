@@ -14,13 +14,22 @@ Fallback: with no kept documents (or a tiny corpus) there is nothing to merge an
 pure byte-level tokenizer: `<|endoftext|>` (id 0), `<|padding|>` (id 1) plus the 256 byte symbols,
 which still encodes any text losslessly.
 
+Threads: the `tokenizers` trainer counts and merges on its rayon pool, and the result does not
+depend on the thread count (ties are broken by pair order, not by which thread finishes first), so
+a pipeline with N workers trains on N threads: its other cores are idle at that point. The pool is
+sized from RAYON_NUM_THREADS when `tokenizers` first uses it in a process; dedup/minhash.py sets
+that to 1 for rensa at import, so training sets it for its own call (a pool already started keeps
+its size: slower, never different).
+
 `<|padding|>` is there for readers that need a pad id (OLMo-core's TokenizerConfig and collator pad
 with it); the shards never contain it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -41,9 +50,24 @@ SPECIALS = (EOS, PAD)
 _ID_SPACE = 1 << 64
 
 
-def train_bpe(texts: Iterable[str | list[str]], vocab_size: int, min_frequency: int = 2) -> Tokenizer:
+@contextmanager
+def _rayon_threads(threads: int) -> Iterator[None]:
+    old = os.environ.get("RAYON_NUM_THREADS")
+    os.environ["RAYON_NUM_THREADS"] = str(threads)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("RAYON_NUM_THREADS", None)
+        else:
+            os.environ["RAYON_NUM_THREADS"] = old
+
+
+def train_bpe(
+    texts: Iterable[str | list[str]], vocab_size: int, min_frequency: int = 2, threads: int = 1
+) -> Tokenizer:
     """Byte-level BPE with `<|endoftext|>` as id 0 and `<|padding|>` as id 1; `texts` may yield strings
-    or batches of strings."""
+    or batches of strings. `threads` only changes the speed (module docstring)."""
     if vocab_size < 256 + len(SPECIALS):
         raise DolmalikeError(
             f"vocab size must be >= {256 + len(SPECIALS)} (256 bytes + {', '.join(SPECIALS)}), got {vocab_size}"
@@ -58,7 +82,8 @@ def train_bpe(texts: Iterable[str | list[str]], vocab_size: int, min_frequency: 
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    tok.train_from_iterator(texts, trainer=trainer)
+    with _rayon_threads(max(1, threads)):
+        tok.train_from_iterator(texts, trainer=trainer)
     return tok
 
 
@@ -85,10 +110,12 @@ def kept_text_batches(run_dir: str | Path, max_chars: int | None = None) -> Iter
         yield [t or "" for t in table["text"].to_pylist()]
 
 
-def train_on_run(run_dir: str | Path, vocab_size: int, out: str | Path, max_chars: int | None) -> Path:
+def train_on_run(
+    run_dir: str | Path, vocab_size: int, out: str | Path, max_chars: int | None, threads: int = 1
+) -> Path:
     """Train the default tokenizer on RUN_DIR's kept docs (at most about `max_chars` of their
     text; None: all of it) and write it (atomically) to `out`."""
-    tok = train_bpe(kept_text_batches(run_dir, max_chars), vocab_size)
+    tok = train_bpe(kept_text_batches(run_dir, max_chars), vocab_size, threads=threads)
     out = Path(out)
     atomic_write_bytes(out, tok.to_str().encode("utf-8"))
     return out
