@@ -1,7 +1,17 @@
 import gzip
 import json
 
-from dolmalike.dedup.bloom import BloomFilter, check_and_add, item_hashes, optimal_size, paragraphs
+import numpy as np
+import pytest
+
+from dolmalike.dedup.bloom import (
+    BloomFilter,
+    check_and_add,
+    check_and_add_docs,
+    item_hashes,
+    optimal_size,
+    paragraphs,
+)
 
 
 def test_optimal_size_formula():
@@ -33,6 +43,31 @@ def test_check_and_add_first_occurrence_wins():
     assert check_and_add(bloom, [b"a", b"b", b"a"]).tolist() == [False, False, True]
     assert check_and_add(bloom, [b"c", b"b", b"c", b"c"]).tolist() == [False, True, True, True]
     assert check_and_add(bloom, []).tolist() == []
+
+
+@pytest.mark.parametrize("expected_items", [40, 400, 100_000])
+def test_a_batch_of_documents_flags_exactly_what_document_by_document_does(expected_items):
+    """Equal flags and equal bits, false positives included: with 40 expected items the filter is
+    overfull and most flags are false positives, so the batch rule is tested where it is subtle."""
+    rng = np.random.default_rng(expected_items)
+    docs = [[f"p{v}".encode() for v in rng.integers(0, 300, rng.integers(0, 12))] for _ in range(200)]
+    one, batch = BloomFilter(expected_items, 1e-3), BloomFilter(expected_items, 1e-3)
+    want = [check_and_add(one, items) for items in docs]
+    got = []
+    for lo in range(0, len(docs), 64):  # batches of documents, as the paragraph step reads them
+        chunk = docs[lo : lo + 64]
+        flat = [it for items in chunk for it in items]
+        h1, h2 = item_hashes(flat)
+        doc = np.repeat(np.arange(len(chunk)), [len(items) for items in chunk])
+        flags = check_and_add_docs(batch, h1, h2, doc)
+        got += np.split(flags, np.cumsum([len(items) for items in chunk])[:-1])
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    assert np.array_equal(one.bits, batch.bits)
+    flagged = sum(int(w.sum()) for w in want)
+    assert 0 < flagged < sum(map(len, docs))
+    if expected_items == 40:  # overfull: false positives must be among the flags
+        exact = {it for items in docs for it in items}
+        assert flagged > sum(map(len, docs)) - len(exact)
 
 
 def test_matches_dolma_reference_spans(shared_data):

@@ -56,14 +56,19 @@ class BloomFilter:
         with np.errstate(over="ignore"):
             return (h1[:, None] + self._i * h2[:, None]) % self._m  # (n, k)
 
+    def bits_at(self, pos: np.ndarray) -> np.ndarray:
+        """Boolean of the same shape as `pos`: is each bit position set."""
+        return ((self.bits[pos >> np.uint64(3)] >> (pos & np.uint64(7)).astype(np.uint8)) & 1).astype(bool)
+
     def contains(self, h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
         """Boolean per item: all k bits set (possibly a false positive, never a false negative)."""
         pos = self._positions(h1, h2)
-        bit = (self.bits[pos >> np.uint64(3)] >> (pos & np.uint64(7)).astype(np.uint8)) & 1
-        return bit.all(axis=1) if len(pos) else np.zeros(0, dtype=bool)
+        return self.bits_at(pos).all(axis=1) if len(pos) else np.zeros(0, dtype=bool)
 
     def add(self, h1: np.ndarray, h2: np.ndarray) -> None:
-        pos = self._positions(h1, h2).ravel()
+        self.set_positions(self._positions(h1, h2).ravel())
+
+    def set_positions(self, pos: np.ndarray) -> None:
         np.bitwise_or.at(self.bits, pos >> np.uint64(3), (1 << (pos & np.uint64(7))).astype(np.uint8))
 
     def fill_ratio(self) -> float:
@@ -92,18 +97,44 @@ def check_and_add(bloom: BloomFilter, items: list[bytes]) -> np.ndarray:
     """Dolma/BFF semantics for one document's items, in order: an item is a duplicate if the
     filter already held it; otherwise it is inserted. A repeat inside the same document is a
     duplicate too (its first copy was inserted first)."""
-    if not items:
-        return np.zeros(0, dtype=bool)
     h1, h2 = item_hashes(items)
-    dup = bloom.contains(h1, h2)
-    # vectorized check-then-insert: an item whose exact hash appeared earlier in this document
-    # is a duplicate even though the filter had not seen it before the document started
-    if len(items) > 1:
-        _, first = np.unique(np.stack((h1, h2), axis=1), axis=0, return_index=True)
-        repeat = np.ones(len(items), dtype=bool)
-        repeat[first] = False
-        dup |= repeat
-    new = ~dup
-    if new.any():
-        bloom.add(h1[new], h2[new])
+    return check_and_add_docs(bloom, h1, h2, np.zeros(len(items), dtype=np.int64))
+
+
+def check_and_add_docs(bloom: BloomFilter, h1: np.ndarray, h2: np.ndarray, doc: np.ndarray) -> np.ndarray:
+    """check_and_add for the items of many documents at once (`doc`: each item's document index,
+    non-decreasing): the same flags, false positives included, as calling it document by document.
+
+    Why that holds: a document's items are checked against the filter as it stood before the
+    document, and a flagged item is not inserted, but then all its bits were set already. So the
+    filter before document d is the filter before the batch plus the bits of every item of the
+    documents before d, whatever their flags: an item is a duplicate iff each of its k bits was
+    set before the batch or belongs to an item of an earlier document, or it repeats an item
+    earlier in its own document. One sort replaces a dozen small numpy calls per document."""
+    n = len(h1)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    if np.any(doc[1:] < doc[:-1]):
+        raise ValueError("items must come in document order")
+    pos = bloom._positions(h1, h2)  # (n, k)
+    k = pos.shape[1]
+    flat = pos.ravel()
+    owner = np.repeat(doc.astype(np.int64), k)
+    # the first document of the batch to set each distinct bit position: `owner` never decreases
+    # along `flat`, so a stable sort by position keeps each position's earliest document first
+    order = np.argsort(flat, kind="stable")
+    sorted_pos = flat[order]
+    first = np.empty(len(order), dtype=bool)
+    first[0] = True
+    np.not_equal(sorted_pos[1:], sorted_pos[:-1], out=first[1:])
+    earliest = owner[order][first][np.cumsum(first) - 1]  # per sorted entry: its position's first owner
+    set_by_earlier = np.empty(len(order), dtype=bool)
+    set_by_earlier[order] = earliest < owner[order]
+    dup = (bloom.bits_at(pos) | set_by_earlier.reshape(n, k)).all(axis=1)
+    # an exact repeat inside its own document (one in an earlier document is caught above)
+    by_doc = np.lexsort((np.arange(n), h2, h1, doc))
+    d, a, b = doc[by_doc], h1[by_doc], h2[by_doc]
+    same = (d[1:] == d[:-1]) & (a[1:] == a[:-1]) & (b[1:] == b[:-1])
+    dup[by_doc[1:][same]] = True
+    bloom.set_positions(flat)
     return dup

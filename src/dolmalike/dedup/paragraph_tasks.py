@@ -2,18 +2,20 @@
 
 "First occurrence is not a duplicate" only means something in a fixed order, so this is one
 sequential pass over partitions in sorted order and documents in input order: a barrier step
-run as a single task. It tags, never drops: spans go to manifests/attributes/<attribute>/.
+run as a single task. It checks a batch of documents per call (bloom.check_and_add_docs), with
+the same flags as a document-by-document pass. It tags, never drops: spans go to manifests/attributes/<attribute>/.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dolmalike.dedup.bloom import BloomFilter, check_and_add, paragraphs
+from dolmalike.dedup.bloom import BloomFilter, check_and_add_docs, item_hashes, paragraphs
 from dolmalike.dedup.survivors import iter_surviving_batches
 from dolmalike.io.atomic import atomic_write_json
 from dolmalike.manifests.layout import RunLayout
@@ -46,24 +48,19 @@ class ParagraphTask:
         seen = dupes = 0
         for partition in self.partitions:
             rows = []
-            for doc_id, text in self._docs(partition):
-                paras = paragraphs(text)
-                dup = check_and_add(bloom, [p.text.encode("utf-8") for p in paras])
-                spans = [{"start": p.start, "end": p.end, "score": 1.0} for p, d in zip(paras, dup) if d]
-                n_dup = len(spans)
-                seen += len(paras)
-                dupes += n_dup
-                rows.append(
-                    {
-                        "doc_id": doc_id,
-                        "n_paragraphs": len(paras),
-                        "dup_paragraph_fraction": n_dup / len(paras) if paras else 0.0,
-                        "dup_char_fraction": sum(s["end"] - s["start"] for s in spans) / len(text)
-                        if text
-                        else 0.0,
-                        "dup_paragraph_spans": spans,
-                    }
-                )
+            for batch in iter_surviving_batches(self.layout, partition, self.phase, ["doc_id", "text"]):
+                texts = [t or "" for t in batch["text"].to_pylist()]
+                paras = [paragraphs(t) for t in texts]
+                counts = [len(ps) for ps in paras]
+                h1, h2 = item_hashes([p.text.encode("utf-8") for ps in paras for p in ps])
+                dup = check_and_add_docs(bloom, h1, h2, np.repeat(np.arange(len(paras)), counts)).tolist()
+                seen += len(dup)
+                at = 0
+                for doc_id, text, ps in zip(batch["doc_id"].to_pylist(), texts, paras):
+                    flags, at = dup[at : at + len(ps)], at + len(ps)
+                    spans = [{"start": p.start, "end": p.end, "score": 1.0} for p, d in zip(ps, flags) if d]
+                    dupes += len(spans)
+                    rows.append(_row(doc_id, text, len(ps), spans))
             write_attributes(self.layout, self.attribute, partition, ATTRIBUTE_SCHEMA, rows)
         atomic_write_json(
             self.layout.step_work(self.step) / "bloom.json",
@@ -78,11 +75,6 @@ class ParagraphTask:
             },
         )
 
-    def _docs(self, partition: str) -> Iterator[tuple[str, str]]:
-        for batch in iter_surviving_batches(self.layout, partition, self.phase, ["doc_id", "text"]):
-            for doc_id, text in zip(batch["doc_id"].to_pylist(), batch["text"].to_pylist()):
-                yield doc_id, text or ""
-
     def _count_paragraph_bound(self) -> int:
         """Upper bound on paragraphs (newlines + 1 per doc), to size the filter when the user
         gave no estimate; a cheap vectorized pre-pass over the text column."""
@@ -92,3 +84,13 @@ class ParagraphTask:
                 text = batch["text"]
                 total += len(text) + (pc.sum(pc.count_substring(text, "\n")).as_py() or 0)
         return max(total, 1)
+
+
+def _row(doc_id: str, text: str, n_paragraphs: int, spans: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "doc_id": doc_id,
+        "n_paragraphs": n_paragraphs,
+        "dup_paragraph_fraction": len(spans) / n_paragraphs if n_paragraphs else 0.0,
+        "dup_char_fraction": sum(s["end"] - s["start"] for s in spans) / len(text) if text else 0.0,
+        "dup_paragraph_spans": spans,
+    }
