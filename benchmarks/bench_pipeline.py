@@ -24,6 +24,9 @@ took 35 CPU s against 33 for the 1-worker one, which had run first):
              wall(2 workers), and the marginal speed-up of the part that grows with the crawl,
              (wall1(full) − wall1(half)) / (wall2(full) − wall2(half)): the fixed part (model
              training, tokenizer training, imports) runs on one core whatever the worker count
+The quality model is trained by the first (sampled) run and copied from $DOLMALIKE_CACHE/fasttext
+by the timed ones, as by any later run on the same machine (classifier/model_cache.py); the
+decontamination index is cached the same way.
 Lineage overhead is the sampled lineage share, as a fraction of the time the run would take
 without it (lineage / (1 − lineage)); it is an attribution inside one run, not a second run with
 manifests off (there is no such switch: the manifests are the product). CPU-hours per TB of WARC
