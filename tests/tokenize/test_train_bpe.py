@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -95,4 +96,6 @@ def test_more_training_threads_give_the_same_bytes(tok_run, tmp_path):
         results[threads] = json.loads(proc.stdout)
     assert results[1]["sha"] == results[2]["sha"]
     # the second thread really ran: rayon's pool took the size train_bpe asked for, not rensa's 1
-    assert results[2]["threads"] > results[1]["threads"]
+    # (train_bpe caps threads at the core count, so a one-core machine runs one)
+    if (os.cpu_count() or 1) >= 2:
+        assert results[2]["threads"] > results[1]["threads"]

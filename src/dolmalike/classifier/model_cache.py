@@ -14,6 +14,7 @@ cache directory that cannot be written is skipped.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 
 
+@functools.cache  # an 18 MB file; it does not change under a running process
 def fasttext_build() -> str:
     """sha256 of the fastText extension module, found without importing it (any rebuild or
     other wheel gives other models, so it is part of every key)."""

@@ -123,13 +123,13 @@ def check_and_add_docs(bloom: BloomFilter, h1: np.ndarray, h2: np.ndarray, doc: 
     # the first document of the batch to set each distinct bit position: `owner` never decreases
     # along `flat`, so a stable sort by position keeps each position's earliest document first
     order = np.argsort(flat, kind="stable")
-    sorted_pos = flat[order]
+    sorted_pos, sorted_owner = flat[order], owner[order]
     first = np.empty(len(order), dtype=bool)
     first[0] = True
     np.not_equal(sorted_pos[1:], sorted_pos[:-1], out=first[1:])
-    earliest = owner[order][first][np.cumsum(first) - 1]  # per sorted entry: its position's first owner
+    earliest = sorted_owner[first][np.cumsum(first) - 1]  # per sorted entry: its position's first owner
     set_by_earlier = np.empty(len(order), dtype=bool)
-    set_by_earlier[order] = earliest < owner[order]
+    set_by_earlier[order] = earliest < sorted_owner
     dup = (bloom.bits_at(pos) | set_by_earlier.reshape(n, k)).all(axis=1)
     # an exact repeat inside its own document (one in an earlier document is caught above)
     by_doc = np.lexsort((np.arange(n), h2, h1, doc))

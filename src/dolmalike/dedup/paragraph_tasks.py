@@ -3,7 +3,8 @@
 "First occurrence is not a duplicate" only means something in a fixed order, so this is one
 sequential pass over partitions in sorted order and documents in input order: a barrier step
 run as a single task. It checks a batch of documents per call (bloom.check_and_add_docs), with
-the same flags as a document-by-document pass. It tags, never drops: spans go to manifests/attributes/<attribute>/.
+the same flags as a document-by-document pass. It tags, never drops: spans go to
+manifests/attributes/<attribute>/.
 """
 
 from __future__ import annotations

@@ -8,14 +8,13 @@ resumed or repeated build reuses finished partitions and a changed spec/tokenize
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dolmalike.core.envvars import scoped_env
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import sha256_file
 from dolmalike.exec.executor import ExecConfig, run_tasks
@@ -36,23 +35,6 @@ def _key(tok: TokenizerInfo, docs: Path, wanted: Sequence[str]) -> str:
     for d in wanted:
         h.update(d.encode() + b"\n")
     return h.hexdigest()
-
-
-@contextmanager
-def _no_tokenizers_fork_warning(workers: int):
-    # Forked workers cannot use the parent's tokenizers thread pool; saying so up front keeps
-    # them quiet (each worker then tokenizes single-threaded, one partition per core).
-    old = os.environ.get("TOKENIZERS_PARALLELISM")
-    if workers > 1:
-        os.environ["TOKENIZERS_PARALLELISM"] = "false"
-    try:
-        yield
-    finally:
-        if workers > 1:
-            if old is None:
-                os.environ.pop("TOKENIZERS_PARALLELISM", None)
-            else:
-                os.environ["TOKENIZERS_PARALLELISM"] = old
 
 
 def tokenize_candidates(
@@ -90,7 +72,9 @@ def tokenize_candidates(
             keys[partition],
         )
 
-    with _no_tokenizers_fork_warning(workers):
+    # Forked workers cannot use the parent's tokenizers thread pool; saying so up front keeps
+    # them quiet (each worker then tokenizes single-threaded, one partition per core).
+    with scoped_env("TOKENIZERS_PARALLELISM", "false" if workers > 1 else None):
         run_tasks(layout, STEP, partitions, run_one, ExecConfig(kind="local", workers=workers))
     for p in partitions:  # a marker without a matching key would mean a stale or foreign cache
         if (work / f"{p}.key").read_text() != keys[p]:

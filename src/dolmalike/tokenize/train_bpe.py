@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -37,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 
+from dolmalike.core.envvars import scoped_env
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.io.atomic import atomic_write_bytes
 from dolmalike.io.docstore import read_docs_table
@@ -48,19 +48,6 @@ EOS = "<|endoftext|>"
 PAD = "<|padding|>"
 SPECIALS = (EOS, PAD)
 _ID_SPACE = 1 << 64
-
-
-@contextmanager
-def _rayon_threads(threads: int) -> Iterator[None]:
-    old = os.environ.get("RAYON_NUM_THREADS")
-    os.environ["RAYON_NUM_THREADS"] = str(threads)
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("RAYON_NUM_THREADS", None)
-        else:
-            os.environ["RAYON_NUM_THREADS"] = old
 
 
 def train_bpe(
@@ -82,7 +69,9 @@ def train_bpe(
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    with _rayon_threads(max(1, threads)):
+    # more threads than cores would only oversubscribe (a cluster run's `workers` is the cluster's)
+    threads = max(1, min(threads, os.cpu_count() or 1))
+    with scoped_env("RAYON_NUM_THREADS", str(threads)):
         tok.train_from_iterator(texts, trainer=trainer)
     return tok
 
