@@ -26,7 +26,7 @@ SPIKE_STEP = 50
 
 def spike_config():
     # checkpoints at 20, 40, 60 (all three kept): the spike step needs an exact replay from step 40. Batch 16
-    # and 60 steps reach a plateau where the planted batch scores ~14 robust sigmas (no other step > 4).
+    # and 60 steps reach a plateau the planted batch stands far above (see spiked_mix for the margins).
     return tiny_config(
         lr=6e-3, warmup=5, max_steps=60, batch_size=16, checkpoint_interval=20, keep_checkpoints=3
     )
@@ -96,5 +96,11 @@ def _add_run_rows(run_dir: Path, texts: dict[str, str]) -> None:
 
 
 def spiked_mix(shared_data: Path, out: Path, cfg: TrainConfig, step: int) -> tuple[Path, list[str]]:
-    mix_dir = write_fixture_mix(shared_data, out)
+    # Documents of at most 400 bytes: a garbage document then spans a few 64-token windows, so
+    # the model barely meets it before the spike step. With the default 3000 bytes it spans dozens,
+    # spread over every step, and the model learned enough of it that the spike scored from 5.9
+    # (below the rule's k = 6: the test failed on one machine) to 17.6 robust sigmas over
+    # training seeds 0-5, with another step of one seed at 6.2. At 400 bytes: 8.7 to 22.7, and
+    # no other step above 3.9.
+    mix_dir = write_fixture_mix(shared_data, out, max_bytes=400)
     return mix_dir, plant_garbage(mix_dir, cfg, step)
