@@ -110,18 +110,17 @@ def run_tasks(
     # datatrove's own completion files would skip by rank index; our markers are per key,
     # so let it re-run whatever we hand it.
     if cfg.kind == "local":
-        from datatrove.executor.local import LocalPipelineExecutor
+        from dolmalike.exec.forked import ForkedLocalExecutor
 
         if cfg.workers > 1 and len(todo) > 1:
             _import_before_fork()
 
-        ex = LocalPipelineExecutor(
+        ex = ForkedLocalExecutor(
             pipeline=[task],
             tasks=len(todo),
             workers=min(cfg.workers, len(todo)),
             logging_dir=logs,
             skip_completed=False,
-            start_method="fork",
             **cfg.options,
         )
     elif cfg.kind == "slurm":
