@@ -64,9 +64,15 @@ def test_outputs_are_byte_identical_across_workers_and_rebuilds(built):
     first = all_files(mix1)
     assert any(k.startswith("shards/shard-00001") for k in first)  # several shards, so order matters
     assert first == all_files(mix2)
+    # what a build killed mid-write leaves: temp files beside the work cache and the outputs
+    stray = [mix1 / "work" / "tokens" / ".p.ids.4242.tmp", mix1 / ".mix.json.4242.tmp"]
+    for f in stray:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_bytes(b"partial")
     build_mix(run_dir, spec, mix1, workers=1)  # rebuild in place, reusing the work/ cache
     assert first == all_files(mix1)
     assert verify_mix(mix1) == ([], [], [])
+    assert not list(mix1.rglob(".*.tmp"))
 
 
 def test_budgets_match_targets_and_sql_reports_them(built):

@@ -20,7 +20,7 @@ import numpy as np
 from dolmalike.core.errors import DolmalikeError
 from dolmalike.core.hashing import derive_seed, hash_u64
 from dolmalike.core.schema import MIX
-from dolmalike.io.atomic import atomic_write_json
+from dolmalike.io.atomic import atomic_write_json, remove_stale_temps
 from dolmalike.manifests.mix_layout import MixLayout, SplitLayout
 from dolmalike.manifests.query import connect
 from dolmalike.manifests.writer import write_rows
@@ -65,6 +65,8 @@ def build_mix(
     con.close()
 
     layout.root.mkdir(parents=True, exist_ok=True)
+    # a killed build can leave `.name.PID.tmp` files in MIX_DIR (work/tokens too); never outputs
+    remove_stale_temps(layout.root)
     _clear_outputs(layout)
     tok = resolve_tokenizer(spec, run_dir, layout, workers)
 
