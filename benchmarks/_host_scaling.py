@@ -17,22 +17,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastwarc.warc import ArchiveIterator, WarcRecordType
 from resiliparse.extract.html2text import extract_plain_text
-from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+
+from dolmalike.readers.charset import UnknownCharsetError, decode_html, resolve_charset
+from dolmalike.readers.dispatch import open_reader
 
 
-def sample_pages(warcs: Sequence[Path]) -> list[str]:
-    """Decoded HTML of every non-empty response record in the (gzip) WARC files."""
+def sample_pages(inputs: Sequence[Path]) -> list[str]:
+    """The HTML of every input record that has some, decoded as the extract stage decodes it."""
     pages = []
-    for path in warcs:
-        if not path.name.endswith(".warc.gz"):
-            continue
-        with open(path, "rb") as fh:
-            for rec in ArchiveIterator(fh, record_types=WarcRecordType.response, parse_http=True):
-                body = rec.reader.read()
-                if body:
-                    pages.append(bytes_to_str(body, detect_encoding(body)))
+    for path in inputs:
+        for doc in open_reader(str(path), path.name):
+            if not doc.html:
+                continue
+            try:
+                charset = resolve_charset(doc.html, doc.charset)
+            except UnknownCharsetError:
+                continue
+            pages.append(decode_html(doc.html, charset.encoding))
     return pages
 
 

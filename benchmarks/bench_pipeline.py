@@ -47,11 +47,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from functools import reduce
 from pathlib import Path
 from types import SimpleNamespace
 
 from _host_scaling import HostScaling, sample_pages, two_process_scaling
-from _measure import children_peak_rss_mb, measure
+from _measure import Measured, children_peak_rss_mb, measure
 from _replay import replay
 from _sampler import StageSampler
 
@@ -94,11 +95,12 @@ def _run(inputs: list[Path], out: Path, workers: int, sample: bool) -> SimpleNam
 
 
 def _best(runs: list[SimpleNamespace]) -> SimpleNamespace:
-    """Shortest wall and CPU time and highest peaks over the rounds of one configuration."""
+    """Measured.best over the rounds of one configuration, and the highest worker peak."""
+    best = reduce(Measured.best, (Measured(r.wall, r.cpu, r.peak_mb) for r in runs))
     return SimpleNamespace(
-        wall=min(r.wall for r in runs),
-        cpu=min(r.cpu for r in runs),
-        peak_mb=max(r.peak_mb for r in runs),
+        wall=best.wall,
+        cpu=best.cpu,
+        peak_mb=best.peak_mb,
         workers_peak_mb=max(r.workers_peak_mb for r in runs),
     )
 
