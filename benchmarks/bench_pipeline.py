@@ -229,6 +229,12 @@ def main() -> None:
                   f"{marginal_speedup:.2f}× (whole run by round: {rounds}) | ≥ 1.8× |")  # fmt: skip
             print(f"| host, same run: 2 processes of resiliparse extraction vs 1 (1 process, HTML MB/s) | "
                   f"{', '.join(f'{h.ratio:.2f}× ({h.one_mb_s:.0f})' for h in host)} | |")  # fmt: skip
+            # what the code loses, apart from what the host does: each round's speed-up over the
+            # host's two-process ratio measured just before that round's 2-worker runs
+            efficiency = ", ".join(
+                f"{a.wall / b.wall / h.ratio:.2f}" for a, b, h in zip(runs["one"], runs["two"], host)
+            )
+            print(f"| speed-up over the host's ratio, by round | {efficiency} | |")
             print(f"| peak RSS, 2 workers (main / largest worker) | {two.peak_mb:,.0f} / "
                   f"{two.workers_peak_mb:,.0f} MB | |")  # fmt: skip
         print(f"| CPU-hours per TB of WARC, marginal | {marginal_h_tb:.0f} | ≤ 60 |")

@@ -11,16 +11,20 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datatrove.pipeline.base import PipelineStep
 
 from dolmalike.exec.slurm import SlurmOptions
 from dolmalike.exec.task_logging import memoize_loguru_lib_dirs
 from dolmalike.manifests.layout import RunLayout
+
+if TYPE_CHECKING:
+    from dolmalike.exec.forked import WorkerPool
 
 
 @dataclass
@@ -33,6 +37,23 @@ class ExecConfig:
     ray_address: str | None = (
         None  # kind == "ray": HOST:PORT of the head (default RAY_ADDRESS, or a local Ray)
     )
+    # kind == "local": forked workers kept across the steps run with this config (kept_workers);
+    # None forks a pool per step. Not a setting: it changes no output.
+    pool: WorkerPool | None = field(default=None, repr=False, compare=False)
+
+
+@contextmanager
+def kept_workers(cfg: ExecConfig) -> Iterator[ExecConfig]:
+    """`cfg` with one pool of forked workers for every local step run under it, stopped at the end.
+    Only for steps that need no state the parent sets up after the pool forks, beyond what each
+    step's pickle carries (so not build_mix, which sets rayon's environment around its steps)."""
+    if cfg.kind != "local" or cfg.workers <= 1 or cfg.pool is not None:
+        yield cfg
+        return
+    from dolmalike.exec.forked import WorkerPool
+
+    with WorkerPool(cfg.workers) as pool:
+        yield replace(cfg, pool=pool)
 
 
 class _KeyTask(PipelineStep):
@@ -121,6 +142,7 @@ def run_tasks(
             workers=min(cfg.workers, len(todo)),
             logging_dir=logs,
             skip_completed=False,
+            worker_pool=cfg.pool,
             **cfg.options,
         )
     elif cfg.kind == "slurm":

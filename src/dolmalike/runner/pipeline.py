@@ -13,7 +13,7 @@ from dolmalike.core.hashing import derive_seed
 from dolmalike.core.redact import redact
 from dolmalike.core.registry import Registry
 from dolmalike.core.schema import SCHEMA_VERSION
-from dolmalike.exec.executor import ExecConfig, mark_done, pending, run_tasks
+from dolmalike.exec.executor import ExecConfig, kept_workers, mark_done, pending, run_tasks
 from dolmalike.fetch.resumable import ReadPolicy
 from dolmalike.io.atomic import atomic_write_json, remove_stale_temps
 from dolmalike.io.receipt import input_entry
@@ -154,13 +154,14 @@ def run_pipeline(
     train_models(layout, spec.models, variables, spec.seed)
 
     processor = PartitionProcessor(str(layout.root), spec.to_dict(), paths, display, variables, read_policy)
-    run_tasks(layout, STREAM_STEP, partitions, processor, exec_cfg)
-    if unfinished := _unfinished(layout, partitions):
-        return RunResult(layout.root, partitions, unfinished=unfinished)
-    check_unique_doc_ids(layout, partitions)
+    with kept_workers(exec_cfg) as cfg:
+        run_tasks(layout, STREAM_STEP, partitions, processor, cfg)
+        if unfinished := _unfinished(layout, partitions):
+            return RunResult(layout.root, partitions, unfinished=unfinished)
+        check_unique_doc_ids(layout, partitions)
 
-    for phase, step in enumerate(steps, start=1):
-        step.run(layout, partitions, phase, exec_cfg)
+        for phase, step in enumerate(steps, start=1):
+            step.run(layout, partitions, phase, cfg)
 
     counts: dict[str, int] = {"input_records": 0, "kept": 0, "dropped": 0, "error": 0}
     for p in partitions:
