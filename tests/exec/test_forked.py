@@ -77,20 +77,6 @@ def test_completed_ranks_are_skipped(tmp_path):
     assert list(out.iterdir()) == []
 
 
-def test_a_failing_rank_raises_in_the_parent(tmp_path):
-    class Boom(_Probe):
-        def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
-            if rank == 1:
-                raise ValueError("rank 1 broke")
-            return super().run(data, rank, world_size)
-
-    out = tmp_path / "out"
-    out.mkdir()
-    ex = ForkedLocalExecutor([Boom(str(out))], tasks=3, workers=2, logging_dir=str(tmp_path / "logs"))
-    with pytest.raises(ValueError, match="rank 1 broke"):
-        ex.run()
-
-
 class _PidProbe(PipelineStep):
     """Picklable: writes, per rank, the pid that ran it and how many ranks its copy has seen."""
 
@@ -157,19 +143,27 @@ def test_a_step_that_cannot_be_pickled_gets_a_pool_of_its_own(tmp_path):
     assert {p.name: p.read_text() for p in out.iterdir()} == {str(r): "1" for r in range(3)}
 
 
-def test_a_failing_rank_raises_through_kept_workers(tmp_path):
+@pytest.mark.parametrize("kept", [False, True])
+def test_a_failing_rank_raises_in_the_parent(tmp_path, kept):
     class Boom(_PidProbe):
         def run(self, data: Any = None, rank: int = 0, world_size: int = 1) -> Any:
-            if rank == 2:
-                raise ValueError("rank 2 broke")
+            if rank == 1:
+                raise ValueError("rank 1 broke")
             return super().run(data, rank, world_size)
 
     out = tmp_path / "out"
     out.mkdir()
-    with pytest.raises(ValueError, match="rank 2 broke"), WorkerPool(2) as pool:
-        ForkedLocalExecutor(
-            [Boom(str(out))], tasks=4, workers=2, logging_dir=str(tmp_path / "logs"), worker_pool=pool
-        ).run()
+    with WorkerPool(2) as pool:
+        ex = ForkedLocalExecutor(
+            [Boom(str(out))],
+            tasks=3,
+            workers=2,
+            logging_dir=str(tmp_path / "logs"),
+            worker_pool=pool if kept else None,
+        )
+        with pytest.raises(ValueError, match="rank 1 broke"):
+            ex.run()
+        assert (pool._pool is not None) is kept  # the kept workers ran it, or a pool of its own
     assert pool._pool is None
 
 
