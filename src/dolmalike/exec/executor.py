@@ -46,7 +46,8 @@ class ExecConfig:
 def kept_workers(cfg: ExecConfig) -> Iterator[ExecConfig]:
     """`cfg` with one pool of forked workers for every local step run under it, stopped at the end.
     Only for steps that need no state the parent sets up after the pool forks, beyond what each
-    step's pickle carries (so not build_mix, which sets rayon's environment around its steps)."""
+    step's pickle carries (so not build_mix, which sets TOKENIZERS_PARALLELISM and RAYON_NUM_THREADS
+    around its tokenize and training steps)."""
     if cfg.kind != "local" or cfg.workers <= 1 or cfg.pool is not None:
         yield cfg
         return
